@@ -1,0 +1,215 @@
+/**
+ * @file `rmbench data import`: users' JSONL or Parquet preference data -> one Arrow file per
+ * subset + manifest entries (sha256, row counts, sections, weights).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
+import { parquetReadObjects } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { z } from 'zod';
+import { UserError, ValidationError } from '../errors.js';
+import { toJson, writeFileAtomic } from '../io.js';
+import { pairsToArrow, sha256 } from './arrow.js';
+import { MANIFEST_VERSION, readManifest, validateManifest, type Manifest, type SubsetEntry, type SuiteEntry } from './manifest.js';
+import type { Message, PairRow, Prompt } from './types.js';
+
+/** Target field -> column name in the user's file. */
+export type ColumnMap = Partial<Record<'id' | 'subset' | 'prompt' | 'chosen' | 'rejected', string>>;
+
+const SectionsFileSchema = z
+  .object({
+    sections: z.record(
+      z.string(),
+      z.object({ weight: z.number().nonnegative(), note: z.string().optional(), subsets: z.record(z.string(), z.number().positive()) }).strict(),
+    ),
+    notes: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+export type SectionsFile = z.infer<typeof SectionsFileSchema>;
+
+export interface ImportOptions {
+  file: string;
+  suite: string;
+  manifestPath: string;
+  /** Where Arrow files go (default: datasets/<suite> beside the manifest). */
+  outDir?: string;
+  map?: ColumnMap;
+  /** Subset name for every row when the file has no subset column. */
+  subset?: string;
+  sectionsFile?: string;
+  version?: string;
+  description?: string;
+  source?: string;
+  license?: string;
+}
+
+export interface ImportResult {
+  manifestPath: string;
+  subsets: SubsetEntry[];
+}
+
+export function parseColumnMap(spec: string): ColumnMap {
+  const map: Record<string, string> = {};
+  for (const part of spec.split(',').filter(Boolean)) {
+    const [target, source] = part.split('=');
+    if (!target || !source || !['id', 'subset', 'prompt', 'chosen', 'rejected'].includes(target)) {
+      throw new UserError(`--map "${part}": expected FIELD=COLUMN with FIELD one of id, subset, prompt, chosen, rejected`);
+    }
+    map[target] = source;
+  }
+  return map;
+}
+
+async function readRecords(file: string): Promise<Record<string, unknown>[]> {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new UserError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`);
+  }
+  const ext = extname(file).toLowerCase();
+  if (ext === '.parquet') {
+    try {
+      const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      return (await parquetReadObjects({ file: buffer, compressors })) as Record<string, unknown>[];
+    } catch (err) {
+      throw new UserError(`${file}: not a readable Parquet file (${(err as Error).message})`);
+    }
+  }
+  if (ext === '.jsonl' || ext === '.ndjson') {
+    const records: Record<string, unknown>[] = [];
+    bytes.toString('utf8').split('\n').forEach((line, i) => {
+      if (!line.trim()) return;
+      try {
+        records.push(JSON.parse(line) as Record<string, unknown>);
+      } catch (err) {
+        throw new UserError(`${file}: line ${i + 1} is not valid JSON (${(err as Error).message})`);
+      }
+    });
+    return records;
+  }
+  throw new UserError(`${file}: unsupported extension "${ext}" (expected .jsonl, .ndjson or .parquet)`);
+}
+
+function toPrompt(value: unknown): Prompt | undefined {
+  if (typeof value === 'string') return value;
+  if (!Array.isArray(value)) return undefined;
+  const messages: Message[] = [];
+  for (const m of value) {
+    const role = (m as { role?: unknown })?.role;
+    const content = (m as { content?: unknown })?.content;
+    if (typeof content !== 'string' || (role !== 'system' && role !== 'user' && role !== 'assistant')) return undefined;
+    messages.push({ role, content });
+  }
+  return messages.length && messages[messages.length - 1]!.role === 'user' ? messages : undefined;
+}
+
+/** Maps raw records to pair rows, listing every bad row (up to a limit). */
+export function recordsToPairs(records: readonly Record<string, unknown>[], source: string, map: ColumnMap = {}, fixedSubset?: string): PairRow[] {
+  const col = (field: keyof ColumnMap) => map[field] ?? field;
+  const problems: string[] = [];
+  const rows: PairRow[] = [];
+  records.forEach((r, i) => {
+    if (problems.length >= 20) return;
+    const at = `row ${i}`;
+    const str = (field: 'chosen' | 'rejected'): string => {
+      const v = r[col(field)];
+      if (typeof v !== 'string') problems.push(`${at}, field "${col(field)}" (${field}): ${v === undefined ? 'missing' : typeof v}, expected a string`);
+      return typeof v === 'string' ? v : '';
+    };
+    const rawId = r[col('id')];
+    const id = rawId === undefined || rawId === null ? String(i) : String(rawId);
+    const rawSubset = fixedSubset ?? r[col('subset')];
+    if (typeof rawSubset !== 'string' || rawSubset === '') {
+      problems.push(`${at}, field "${col('subset')}" (subset): missing; give --subset NAME or --map subset=COLUMN`);
+    }
+    const prompt = toPrompt(r[col('prompt')]);
+    if (prompt === undefined) {
+      problems.push(`${at}, field "${col('prompt')}" (prompt): expected a string or a list of {role, content} ending with a user turn`);
+    }
+    rows.push({ id, subset: String(rawSubset ?? ''), prompt: prompt ?? '', chosen: str('chosen'), rejected: str('rejected') });
+  });
+  if (problems.length) throw new ValidationError(source, problems);
+  return rows;
+}
+
+function readSectionsFile(path: string): SectionsFile {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UserError(`${path}: cannot read the sections file (${(err as Error).message})`);
+  }
+  const parsed = SectionsFileSchema.safeParse(data);
+  if (!parsed.success) throw new ValidationError(path, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  return parsed.data;
+}
+
+export async function importData(options: ImportOptions): Promise<ImportResult> {
+  const manifestPath = resolve(options.manifestPath);
+  const root = dirname(manifestPath);
+  const outDir = resolve(options.outDir ?? join(root, 'datasets', options.suite));
+  const rows = recordsToPairs(await readRecords(options.file), options.file, options.map, options.subset);
+  if (rows.length === 0) throw new UserError(`${options.file}: no rows`);
+
+  const bySubset = new Map<string, PairRow[]>();
+  for (const row of rows) {
+    const list = bySubset.get(row.subset) ?? [];
+    list.push(row);
+    bySubset.set(row.subset, list);
+  }
+
+  const sections = options.sectionsFile ? readSectionsFile(options.sectionsFile) : undefined;
+  const placement = new Map<string, { section: string; weight: number }>();
+  if (sections) {
+    for (const [section, s] of Object.entries(sections.sections)) {
+      for (const [subset, weight] of Object.entries(s.subsets)) placement.set(subset, { section, weight });
+    }
+    const unplaced = [...bySubset.keys()].filter((s) => !placement.has(s));
+    if (unplaced.length) throw new UserError(`${options.sectionsFile}: no section for subset(s) ${unplaced.join(', ')}`);
+  }
+
+  const manifest: Manifest = existsSync(manifestPath) ? readManifest(manifestPath) : { manifest_version: MANIFEST_VERSION, suites: {} };
+  const previous: SuiteEntry | undefined = manifest.suites[options.suite];
+  const entries: SubsetEntry[] = [];
+  const files: [string, Uint8Array][] = [];
+  for (const [subset, subsetRows] of bySubset) {
+    const bytes = pairsToArrow(subsetRows);
+    const path = join(outDir, `${subset}.arrow`);
+    files.push([path, bytes]);
+    const place = placement.get(subset) ?? { section: 'all', weight: subsetRows.length };
+    entries.push({
+      name: subset,
+      file: relative(root, path),
+      sha256: sha256(bytes),
+      rows: subsetRows.length,
+      section: place.section,
+      weight: place.weight,
+      metric: 'pairwise',
+      source: options.source ?? basename(options.file),
+      ...(options.license ? { license: options.license } : {}),
+      ...(sections?.notes?.[subset] ? { note: sections.notes[subset] } : {}),
+    });
+  }
+  const kept = (previous?.subsets ?? []).filter((s) => !bySubset.has(s.name));
+  const sectionWeights: SuiteEntry['sections'] = { ...(previous?.sections ?? {}) };
+  if (sections) for (const [name, s] of Object.entries(sections.sections)) sectionWeights[name] = { weight: s.weight, ...(s.note ? { note: s.note } : {}) };
+  else if (!sectionWeights.all) sectionWeights.all = { weight: 1 };
+  const suite: SuiteEntry = {
+    version: options.version ?? previous?.version ?? '1',
+    ...(options.description ?? previous?.description ? { description: options.description ?? previous?.description } : {}),
+    ...(options.source ?? previous?.source ? { source: options.source ?? previous?.source } : {}),
+    ...(options.license ?? previous?.license ? { license: options.license ?? previous?.license } : {}),
+    sections: sectionWeights,
+    subsets: [...kept, ...entries],
+  };
+  // Drop sections that no subset uses any more, then validate before writing anything.
+  for (const name of Object.keys(suite.sections)) if (!suite.subsets.some((s) => s.section === name)) delete suite.sections[name];
+  const next = { ...manifest, suites: { ...manifest.suites, [options.suite]: suite } };
+  const { problems } = validateManifest(next);
+  if (problems.length) throw new ValidationError(manifestPath, problems);
+
+  for (const [path, bytes] of files) writeFileAtomic(path, bytes);
+  writeFileAtomic(manifestPath, toJson(next));
+  return { manifestPath, subsets: entries };
+}

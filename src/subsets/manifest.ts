@@ -1,0 +1,121 @@
+/**
+ * @file datasets.manifest.json: suites of subsets as versioned data. Each subset names its Arrow
+ * file (relative to the manifest), checksum, row count, section, weight and metric kind; each suite
+ * names its sections' weights in the overall score. Nothing about a benchmark is hard-coded.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { UserError, ValidationError } from '../errors.js';
+
+export const MANIFEST_VERSION = 1;
+export const MANIFEST_FILE = 'datasets.manifest.json';
+/** The manifest shipped with the package (same relative depth from src/ and dist/). */
+export const BUNDLED_MANIFEST = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', MANIFEST_FILE);
+
+export const METRIC_KINDS = ['pairwise'] as const;
+
+const SubsetSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
+    file: z.string().min(1),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256'),
+    rows: z.number().int().positive(),
+    section: z.string().min(1),
+    weight: z.number().positive(),
+    metric: z.enum(METRIC_KINDS),
+    source: z.string().optional(),
+    license: z.string().optional(),
+    note: z.string().optional(),
+  })
+  .strict();
+
+const SuiteSchema = z
+  .object({
+    version: z.string().min(1),
+    description: z.string().optional(),
+    source: z.string().optional(),
+    license: z.string().optional(),
+    sections: z.record(z.string(), z.object({ weight: z.number().nonnegative(), note: z.string().optional() }).strict()),
+    subsets: z.array(SubsetSchema),
+  })
+  .strict();
+
+const ManifestSchema = z
+  .object({
+    manifest_version: z.literal(MANIFEST_VERSION),
+    suites: z.record(z.string(), SuiteSchema),
+  })
+  .strict();
+
+export type SubsetEntry = z.infer<typeof SubsetSchema>;
+export type SuiteEntry = z.infer<typeof SuiteSchema>;
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+/** A suite resolved against its manifest's location. */
+export interface Suite extends SuiteEntry {
+  name: string;
+  /** Directory that subset file paths are relative to. */
+  root: string;
+  manifestPath: string;
+}
+
+/** Validates a parsed manifest; returns every problem found, not just the first. */
+export function validateManifest(data: unknown): { manifest: Manifest; problems: [] } | { manifest: undefined; problems: string[] } {
+  const parsed = ManifestSchema.safeParse(data);
+  if (!parsed.success) {
+    return { manifest: undefined, problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`) };
+  }
+  const problems: string[] = [];
+  for (const [suiteName, suite] of Object.entries(parsed.data.suites)) {
+    const seen = new Set<string>();
+    suite.subsets.forEach((s, i) => {
+      const at = `suites.${suiteName}.subsets.${i}`;
+      if (seen.has(s.name)) problems.push(`${at}.name: duplicate subset "${s.name}"`);
+      seen.add(s.name);
+      if (!(s.section in suite.sections)) {
+        problems.push(`${at}.section: "${s.section}" is not among the suite's sections (${Object.keys(suite.sections).join(', ')})`);
+      }
+    });
+    for (const section of Object.keys(suite.sections)) {
+      if (!suite.subsets.some((s) => s.section === section)) problems.push(`suites.${suiteName}.sections.${section}: no subset belongs to it`);
+    }
+  }
+  return problems.length ? { manifest: undefined, problems } : { manifest: parsed.data, problems: [] };
+}
+
+export function readManifest(path: string): Manifest {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UserError(`${path}: cannot read the dataset manifest (${(err as NodeJS.ErrnoException).code ?? err})`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+  const { manifest, problems } = validateManifest(data);
+  if (!manifest) throw new ValidationError(path, problems);
+  return manifest;
+}
+
+/** The manifest a run reads: the given one, else ./datasets.manifest.json, else the bundled one. */
+export function defaultManifestPath(explicit?: string, cwd = process.cwd()): string {
+  if (explicit) return resolve(cwd, explicit);
+  const local = resolve(cwd, MANIFEST_FILE);
+  return existsSync(local) ? local : BUNDLED_MANIFEST;
+}
+
+export function resolveSuite(manifestPath: string, name: string): Suite {
+  const manifest = readManifest(manifestPath);
+  const suite = manifest.suites[name];
+  if (!suite) {
+    const known = Object.keys(manifest.suites);
+    throw new UserError(`${manifestPath}: no suite "${name}" (available: ${known.length ? known.join(', ') : 'none'})`);
+  }
+  return { ...suite, name, root: dirname(manifestPath), manifestPath };
+}
