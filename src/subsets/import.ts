@@ -173,7 +173,11 @@ export async function importData(options: ImportOptions): Promise<ImportResult> 
   const previous: SuiteEntry | undefined = manifest.suites[options.suite];
   const entries: SubsetEntry[] = [];
   const files: [string, Uint8Array][] = [];
-  for (const [subset, subsetRows] of bySubset) {
+  // Subsets in the sections file's order, else in order of first appearance.
+  const order = [...placement.keys()];
+  const subsetNames = [...bySubset.keys()].sort((a, b) => (sections ? order.indexOf(a) - order.indexOf(b) : 0));
+  for (const subset of subsetNames) {
+    const subsetRows = bySubset.get(subset)!;
     const bytes = pairsToArrow(subsetRows);
     const path = join(outDir, `${subset}.arrow`);
     files.push([path, bytes]);

@@ -1,0 +1,24 @@
+/**
+ * @file rmbench's library API. The CLI is a thin shell over these functions.
+ * @example
+ *   import { run, writeRun } from 'rmbench';
+ *   const output = await run({ model: 'models/use-lite-bt', suite: 'rewardbench-v1' });
+ *   writeRun(output, { out: 'results/use-lite-bt.json' });
+ *   console.log(output.results.overall); // a fraction in [0, 1]
+ */
+export { run, DEFAULT_SUITE, type RunOptions, type RunOutput } from './bench/run.js';
+export { aggregate, weightedMean, type Aggregate, type SubsetOutcomes } from './report/aggregate.js';
+export { RESULTS_SCHEMA_VERSION, type Results, type PairOutcome, type SubsetResult, type Timing } from './report/schema.js';
+export { writeRun, readResults, readScores, defaultResultsPath, scoresPathFor } from './report/write.js';
+export { renderTable } from './report/table.js';
+export { createScorer, BASELINES } from './scorers/index.js';
+export type { Scorer, ScorerInfo, ScorerStats, ResponseInput, ResponseOutputs } from './scorers/types.js';
+export { readModelFolder, RmbenchBlockSchema, type ModelFolder, type RmbenchBlock } from './scorers/model-folder.js';
+export { formatPlain, TEXT_FORMATS, type TextFormat } from './scorers/format.js';
+export { planBatches } from './scorers/batching.js';
+export { readManifest, resolveSuite, validateManifest, defaultManifestPath, BUNDLED_MANIFEST, type Manifest, type Suite, type SubsetEntry } from './subsets/manifest.js';
+export { loadSubsets, type LoadedSubset, type SubsetSelection } from './subsets/load.js';
+export { readPairsFile, pairsToArrow } from './subsets/arrow.js';
+export { importData, parseColumnMap, recordsToPairs, type ImportOptions } from './subsets/import.js';
+export type { PairRow, Prompt, Message } from './subsets/types.js';
+export { UserError, ValidationError } from './errors.js';

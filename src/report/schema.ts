@@ -1,0 +1,81 @@
+/**
+ * @file The results schema (version 1). One results JSON per run, plus a JSONL file of per-pair
+ * scores that it names. All accuracies and scores are fractions in [0, 1]. Documented in
+ * docs/results.md; bump RESULTS_SCHEMA_VERSION on any incompatible change.
+ */
+
+export const RESULTS_SCHEMA_VERSION = 1;
+
+/** One pair's outcome; the scores file has one JSON line of these fields per pair. */
+export interface PairOutcome {
+  /** `${subset}/${id}` */
+  key: string;
+  subset: string;
+  id: string;
+  /** The scorer's scalar view of each response (Bradley-Terry: the reward). */
+  chosen_score: number;
+  rejected_score: number;
+  /** Strict preference of chosen over rejected; an exact tie is not correct. */
+  correct: boolean;
+}
+
+export interface SubsetResult {
+  section: string;
+  /** Weight within the section (RewardBench v1: its example count; math-prm 984). */
+  weight: number;
+  n: number;
+  correct: number;
+  /** Pairs whose two responses got exactly equal preference (counted as wrong). */
+  ties: number;
+  accuracy: number;
+}
+
+export interface Timing {
+  total_s: number;
+  load_s: number;
+  tokenize_s: number;
+  inference_s: number;
+  /** Everything else: reading data, formatting, batching, aggregation. */
+  other_s: number;
+  pairs_per_s: number;
+  tokens_per_s: number;
+  responses: number;
+  unique_texts: number;
+  unique_inputs: number;
+  batches: number;
+  real_tokens: number;
+  padded_tokens: number;
+  /** real_tokens / padded_tokens */
+  padding_efficiency: number;
+}
+
+export interface Results {
+  schema_version: typeof RESULTS_SCHEMA_VERSION;
+  rmbench_version: string;
+  created_at: string;
+  /** Model name (folder name or baseline), as in reward-bench's results. */
+  model: string;
+  /** Scorer kind: bradley-terry, length, ... */
+  model_type: string;
+  model_path: string | null;
+  /** sha256 of the model's ONNX weight files (null for baselines). */
+  model_sha256: string | null;
+  /** The chat template applied, or null when the plain format was used. */
+  chat_template: string | null;
+  suite: { name: string; version: string };
+  /** True when --subsets or --limit left pairs out: not comparable with full runs. */
+  partial: boolean;
+  selection: { subsets: string[] | null; limit: number | null };
+  /** Everything that affects the scores (text format, max length, truncation, device, batching). */
+  config: Record<string, unknown>;
+  subsets: Record<string, SubsetResult>;
+  /** Section score = weighted mean of its subsets' accuracies. */
+  sections: Record<string, number>;
+  /** Weights of the sections in the overall score. */
+  section_weights: Record<string, number>;
+  overall: number;
+  /** Per-pair scores (JSONL of PairOutcome), relative to this results file. */
+  scores_file: string;
+  timing: Timing;
+  warnings: string[];
+}

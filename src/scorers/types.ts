@@ -1,0 +1,66 @@
+/**
+ * @file The one scorer interface. Every scorer kind (Bradley-Terry, the length baseline, and the
+ * multi-objective and general-preference kinds) implements it; the bench knows nothing else.
+ */
+import type { Prompt } from '../subsets/types.js';
+
+export interface ResponseInput {
+  prompt: Prompt;
+  response: string;
+}
+
+/** Named outputs for one response. Every kind has `score` (its scalar view, shown per pair). */
+export interface ResponseOutputs {
+  score: number;
+}
+
+/** What a scorer did, for the results' config and timing sections. */
+export interface ScorerStats {
+  /** Responses asked for, distinct formatted texts, distinct model inputs actually run. */
+  responses: number;
+  uniqueTexts: number;
+  uniqueInputs: number;
+  batches: number;
+  /** Tokens in the model inputs, and tokens computed including padding. */
+  realTokens: number;
+  paddedTokens: number;
+  tokenizeMs: number;
+  inferenceMs: number;
+}
+
+export interface ScorerInfo {
+  /** Scorer kind, e.g. "bradley-terry" or "length". */
+  kind: string;
+  /** Model name (folder name or baseline name). */
+  model: string;
+  /** Absolute model folder, when there is one. */
+  path?: string;
+  /** sha256 of the model's weight files, when there are any. */
+  sha256?: string;
+  /** Everything that affects the scores: text format, template, max length, truncation, device... */
+  config: Record<string, unknown>;
+}
+
+export interface Scorer<O extends ResponseOutputs = ResponseOutputs> {
+  readonly info: ScorerInfo;
+  readonly stats: ScorerStats;
+  /**
+   * One output record per input, in input order. Identical inputs get identical outputs, whatever
+   * the batch they fall in. onProgress reports responses done out of the total.
+   */
+  scoreResponses(inputs: readonly ResponseInput[], onProgress?: (done: number, total: number) => void): Promise<O[]>;
+  /** > 0 when a is preferred over b, < 0 when b is, 0 for a tie; prefer(a, b) = -prefer(b, a). */
+  prefer(a: O, b: O): number;
+  dispose(): Promise<void>;
+}
+
+export const emptyStats = (): ScorerStats => ({
+  responses: 0,
+  uniqueTexts: 0,
+  uniqueInputs: 0,
+  batches: 0,
+  realTokens: 0,
+  paddedTokens: 0,
+  tokenizeMs: 0,
+  inferenceMs: 0,
+});
