@@ -1,0 +1,52 @@
+/** @file `rmbench data import|list`: bring preference data in as Arrow subsets + manifest entries. */
+import chalk from 'chalk';
+import type { Command } from 'commander';
+
+export function register(program: Command): void {
+  const data = program.command('data').description('manage benchmark data');
+  data
+    .command('import')
+    .description('convert JSONL or Parquet preference data into Arrow subset files + manifest entries')
+    .argument('<file>', '.jsonl, .ndjson or .parquet file')
+    .requiredOption('-s, --suite <name>', 'suite to create or extend')
+    .option('--manifest <file>', 'manifest to write', 'datasets.manifest.json')
+    .option('--out-dir <dir>', 'where the Arrow files go (default: datasets/<suite> beside the manifest)')
+    .option('--map <pairs>', 'column mapping FIELD=COLUMN,... (fields: id, subset, prompt, chosen, rejected)')
+    .option('--subset <name>', 'subset name for every row (when the file has no subset column)')
+    .option('--sections <file>', 'JSON: {"sections": {"Name": {"weight": 1, "subsets": {"subset": weight}}}}')
+    .option('--suite-version <v>', 'suite version (default: kept, or "1")')
+    .option('--description <text>', 'suite description')
+    .option('--source <text>', 'where the data comes from')
+    .option('--license <text>', 'the data license')
+    .action(async (file: string, o) => {
+      const { importData, parseColumnMap } = await import('../subsets/import.js');
+      const result = await importData({
+        file,
+        suite: o.suite,
+        manifestPath: o.manifest,
+        outDir: o.outDir,
+        map: o.map ? parseColumnMap(o.map) : undefined,
+        subset: o.subset,
+        sectionsFile: o.sections,
+        version: o.suiteVersion,
+        description: o.description,
+        source: o.source,
+        license: o.license,
+      });
+      for (const s of result.subsets) console.log(`${s.name.padEnd(28)} ${String(s.rows).padStart(6)} rows  ${s.section}  ${s.file}`);
+      console.log(chalk.dim(`manifest: ${result.manifestPath}`));
+    });
+  data
+    .command('list')
+    .description('list the suites and subsets of a manifest')
+    .option('--manifest <file>', 'dataset manifest (default: ./datasets.manifest.json, else the bundled one)')
+    .action(async (o) => {
+      const { defaultManifestPath, readManifest } = await import('../subsets/manifest.js');
+      const path = defaultManifestPath(o.manifest);
+      for (const [name, suite] of Object.entries(readManifest(path).suites)) {
+        const rows = suite.subsets.reduce((n, s) => n + s.rows, 0);
+        console.log(`${chalk.bold(name)} v${suite.version}: ${suite.subsets.length} subsets, ${rows} rows, sections ${Object.keys(suite.sections).join(', ')}`);
+      }
+      console.log(chalk.dim(`manifest: ${path}`));
+    });
+}

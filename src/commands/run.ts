@@ -1,0 +1,61 @@
+/** @file `rmbench run`: score a model on a suite, write results, print the table. */
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import chalk from 'chalk';
+import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { list, positiveInt, progressBar, warn } from './shared.js';
+
+/** The embedded default model, built by `npm run build:models` (part of `npm ci`). */
+export const DEFAULT_MODEL = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models', 'use-lite-bt');
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('score a model on a suite and write results JSON + per-pair scores JSONL')
+    .argument('[model]', 'model folder, or the baseline "length"', DEFAULT_MODEL)
+    .option('-s, --suite <name>', 'suite from the dataset manifest', 'rewardbench-v1')
+    .option('--manifest <file>', 'dataset manifest (default: ./datasets.manifest.json, else the bundled one)')
+    .option('-o, --out <file>', 'results JSON (default: results/<model>.<suite>.json)')
+    .option('--scores <file>', 'per-pair scores JSONL (default: beside the results, .scores.jsonl)')
+    .option('--subsets <names>', 'only these subsets, comma-separated (marks the run partial)', list)
+    .option('--limit <n>', 'at most n pairs per subset (marks the run partial)', positiveInt)
+    .option('--device <name>', 'execution provider: cpu, cuda, webgpu, ... (falls back to cpu)', 'cpu')
+    .option('--threads <n>', 'ONNX Runtime intra-op threads', positiveInt)
+    .option('--token-budget <n>', 'padded tokens per batch', positiveInt)
+    .option('--no-progress', 'no progress bar')
+    .action(async (model: string, o) => {
+      if (model === DEFAULT_MODEL && !existsSync(model)) {
+        throw new UserError(`the default model is not built (${model}); run "npm run build:models" or name a model folder`);
+      }
+      const [{ run }, { writeRun, defaultResultsPath }, { renderTable }, { parseDevice }] = await Promise.all([
+        import('../bench/run.js'),
+        import('../report/write.js'),
+        import('../report/table.js'),
+        import('../scorers/onnx-session.js'),
+      ]);
+      const bar = o.progress ? await progressBar('scoring') : undefined;
+      let output;
+      try {
+        output = await run({
+          model,
+          suite: o.suite,
+          manifest: o.manifest,
+          subsets: o.subsets,
+          limit: o.limit,
+          device: parseDevice(o.device),
+          threads: o.threads,
+          tokenBudget: o.tokenBudget,
+          onProgress: bar?.update,
+          onWarning: warn,
+        });
+      } finally {
+        bar?.stop();
+      }
+      const out = o.out ?? defaultResultsPath(model, o.suite);
+      const results = writeRun(output, { out, scores: o.scores });
+      console.log(renderTable(results));
+      console.log(chalk.dim(`results: ${out}\nscores:  ${resolve(dirname(resolve(out)), results.scores_file)}`));
+    });
+}
