@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { aggregate, weightedMean } from '../src/report/aggregate.js';
 
 /** n outcomes of which k are correct. */
-const outcomes = (n: number, k: number) => Array.from({ length: n }, (_, i) => ({ correct: i < k, chosen_score: 0, rejected_score: 0 }));
+const outcomes = (n: number, k: number) => Array.from({ length: n }, (_, i) => ({ correct: i < k }));
 const subset = (name: string, section: string, weight: number, n: number, k: number, ties = 0) => ({
   entry: { name, section, weight },
   outcomes: outcomes(n, k),

@@ -36,7 +36,7 @@ describe('rmbench run (subprocess)', () => {
     expect(Object.values(results.subsets).reduce((n, s) => n + s.n, 0)).toBe(2985);
     const lines = readFileSync(join(dir, 'out', 'bow.scores.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2985);
-    expect(Object.keys(lines[0])).toEqual(['key', 'subset', 'id', 'chosen_score', 'rejected_score', 'correct']);
+    expect(Object.keys(lines[0])).toEqual(['key', 'subset', 'id', 'chosen_score', 'rejected_score', 'correct', 'margin']);
     expect(new Set(lines.map((l) => l.key)).size).toBe(2985);
     for (const l of lines) expect(l.correct).toBe(l.chosen_score > l.rejected_score);
     const check = spawnSync('python3', [CHECKER, out, join(dir, 'out', 'bow.scores.jsonl')], { encoding: 'utf8' });

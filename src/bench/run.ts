@@ -8,7 +8,7 @@ import { RESULTS_SCHEMA_VERSION, type PairOutcome, type Results } from '../repor
 import { paddingEfficiency } from '../scorers/batching.js';
 import { createScorer } from '../scorers/index.js';
 import type { OnnxModelOptions } from '../scorers/onnx-model.js';
-import type { ResponseInput, Scorer } from '../scorers/types.js';
+import type { ResponseInput, ScoredPair, Scorer } from '../scorers/types.js';
 import { loadSubsets, type SubsetSelection } from '../subsets/load.js';
 import { defaultManifestPath, resolveSuite } from '../subsets/manifest.js';
 import { pairKey } from '../subsets/types.js';
@@ -30,6 +30,8 @@ export interface RunOutput {
   /** Results without scores_file, which the writer fills in. */
   results: Omit<Results, 'scores_file'>;
   pairs: PairOutcome[];
+  /** The scorer's own summary lines, for the terminal. */
+  report: string[];
 }
 
 const seconds = (ms: number) => Math.round(ms) / 1000;
@@ -54,6 +56,7 @@ export async function run(options: RunOptions): Promise<RunOutput> {
     const outputs = await scorer.scoreResponses(inputs, options.onProgress);
 
     const pairs: PairOutcome[] = [];
+    const scored: ScoredPair[] = [];
     const perSubset = subsets.map(({ entry, rows }) => {
       let ties = 0;
       const outcomes = rows.map((row) => {
@@ -61,19 +64,30 @@ export async function run(options: RunOptions): Promise<RunOutput> {
         const chosen = outputs[i]!;
         const rejected = outputs[i + 1]!;
         const margin = scorer.prefer(chosen, rejected);
-        if (!Number.isFinite(margin) || !Number.isFinite(chosen.score) || !Number.isFinite(rejected.score)) {
+        const finite = (x: number | undefined) => x === undefined || Number.isFinite(x);
+        if (!Number.isFinite(margin) || !finite(chosen.score) || !finite(rejected.score)) {
           throw new UserError(
-            `${scorer.info.model}: non-finite score for pair ${pairKey(row)} (chosen ${chosen.score}, rejected ${rejected.score}); check the model's outputs`,
+            `${scorer.info.model}: non-finite score for pair ${pairKey(row)} (chosen ${chosen.score}, rejected ${rejected.score}, preference ${margin}); check the model's outputs`,
           );
         }
         if (margin === 0) ties++;
-        const outcome: PairOutcome = { key: pairKey(row), subset: row.subset, id: row.id, chosen_score: chosen.score, rejected_score: rejected.score, correct: margin > 0 };
+        const outcome: PairOutcome = {
+          key: pairKey(row),
+          subset: row.subset,
+          id: row.id,
+          chosen_score: chosen.score ?? null,
+          rejected_score: rejected.score ?? null,
+          correct: margin > 0,
+          margin,
+        };
+        scored.push({ subset: entry.name, section: entry.section, chosen, rejected });
         pairs.push(outcome);
         return outcome;
       });
       return { entry, outcomes, ties };
     });
     const scores = aggregate(suite.sections, perSubset);
+    const report = scorer.summarize?.(scored);
     const stats = scorer.stats;
     const total = performance.now() - started;
     const partial = subsets.length !== suite.subsets.length || subsets.some((s) => s.rows.length !== s.totalRows);
@@ -107,9 +121,10 @@ export async function run(options: RunOptions): Promise<RunOutput> {
         padded_tokens: stats.paddedTokens,
         padding_efficiency: paddingEfficiency(stats.realTokens, stats.paddedTokens),
       },
+      ...(report ? { scorer_report: report.json } : {}),
       warnings,
     };
-    return { results, pairs };
+    return { results, pairs, report: report?.text ?? [] };
   } finally {
     await scorer.dispose();
   }

@@ -56,6 +56,7 @@ export function register(program: Command): void {
       const out = o.out ?? defaultResultsPath(model, o.suite);
       const results = writeRun(output, { out, scores: o.scores });
       console.log(renderTable(results));
+      for (const line of output.report) console.log(line);
       console.log(chalk.dim(`results: ${out}\nscores:  ${resolve(dirname(resolve(out)), results.scores_file)}`));
     });
 }

@@ -9,7 +9,7 @@ import type { PairOutcome, SubsetResult } from './schema.js';
 
 export interface SubsetOutcomes {
   entry: Pick<SubsetEntry, 'name' | 'section' | 'weight'>;
-  outcomes: readonly Pick<PairOutcome, 'correct' | 'chosen_score' | 'rejected_score'>[];
+  outcomes: readonly Pick<PairOutcome, 'correct'>[];
   /** Pairs whose preference was exactly 0. */
   ties: number;
 }

@@ -12,11 +12,13 @@ export interface PairOutcome {
   key: string;
   subset: string;
   id: string;
-  /** The scorer's scalar view of each response (Bradley-Terry: the reward). */
-  chosen_score: number;
-  rejected_score: number;
+  /** Each response's reward (null for general-preference models, which only score pairs). */
+  chosen_score: number | null;
+  rejected_score: number | null;
   /** Strict preference of chosen over rejected; an exact tie is not correct. */
   correct: boolean;
+  /** The scorer's preference of chosen over rejected (Bradley-Terry: the score difference). */
+  margin: number;
 }
 
 export interface SubsetResult {
@@ -77,5 +79,7 @@ export interface Results {
   /** Per-pair scores (JSONL of PairOutcome), relative to this results file. */
   scores_file: string;
   timing: Timing;
+  /** Kind-specific additions (e.g. ArmoRM per-objective accuracy); absent when the kind has none. */
+  scorer_report?: Record<string, unknown>;
   warnings: string[];
 }

@@ -28,7 +28,7 @@ export async function createBradleyTerryScorer(folder: ModelFolder, options: Onn
         return { score: values[index]! };
       });
     },
-    prefer: (a: ResponseOutputs, b: ResponseOutputs) => a.score - b.score,
+    prefer: (a: ResponseOutputs, b: ResponseOutputs) => a.score! - b.score!,
     dispose: () => model.dispose(),
   };
 }

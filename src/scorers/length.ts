@@ -30,7 +30,7 @@ export function createLengthScorer(): Scorer {
       onProgress?.(inputs.length, inputs.length);
       return out;
     },
-    prefer: (a: ResponseOutputs, b: ResponseOutputs) => a.score - b.score,
+    prefer: (a: ResponseOutputs, b: ResponseOutputs) => a.score! - b.score!,
     async dispose() {},
   };
 }

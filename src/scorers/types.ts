@@ -9,9 +9,28 @@ export interface ResponseInput {
   response: string;
 }
 
-/** Named outputs for one response. Every kind has `score` (its scalar view, shown per pair). */
+/**
+ * Named outputs for one response. Kinds with a per-response reward (Bradley-Terry, ArmoRM, the
+ * baselines) set `score`; general-preference models, which only score pairs, leave it out.
+ */
 export interface ResponseOutputs {
-  score: number;
+  score?: number;
+}
+
+/** A decided pair with both responses' outputs, for kind-specific summaries. */
+export interface ScoredPair<O extends ResponseOutputs = ResponseOutputs> {
+  subset: string;
+  section: string;
+  chosen: O;
+  rejected: O;
+}
+
+/** A kind-specific addition to the results (e.g. ArmoRM's per-objective accuracy). */
+export interface ScorerReport {
+  /** Stored as results.scorer_report. */
+  json: Record<string, unknown>;
+  /** Lines printed under the terminal table. */
+  text: string[];
 }
 
 /** What a scorer did, for the results' config and timing sections. */
@@ -51,6 +70,8 @@ export interface Scorer<O extends ResponseOutputs = ResponseOutputs> {
   scoreResponses(inputs: readonly ResponseInput[], onProgress?: (done: number, total: number) => void): Promise<O[]>;
   /** > 0 when a is preferred over b, < 0 when b is, 0 for a tie; prefer(a, b) = -prefer(b, a). */
   prefer(a: O, b: O): number;
+  /** Optional summary over all decided pairs, added to the results. */
+  summarize?(pairs: readonly ScoredPair<O>[]): ScorerReport;
   dispose(): Promise<void>;
 }
 
