@@ -32,6 +32,53 @@ export interface SubsetResult {
   accuracy: number;
 }
 
+/** A 95% interval (fractions). */
+export interface Interval {
+  low: number;
+  high: number;
+}
+
+/** Percentile bootstrap, resampling pairs within each subset, seeded. */
+export interface ConfidenceIntervals {
+  method: 'bootstrap-percentile';
+  resamples: number;
+  level: number;
+  seed: number;
+  subsets: Record<string, Interval>;
+  sections: Record<string, Interval>;
+  overall: Interval;
+}
+
+export const LENGTH_CATEGORIES = ['longer', 'shorter', 'neutral'] as const;
+/** Which answer a subset's chosen responses tend to be (RewardBench's length categories). */
+export type LengthCategory = (typeof LENGTH_CATEGORIES)[number];
+
+export interface LengthBaselines {
+  /** Accuracy of always preferring the longer / the shorter response (equal lengths are ties, wrong). */
+  longer: number;
+  shorter: number;
+}
+
+export interface SubsetLengthBias {
+  category: LengthCategory | null;
+  chars: LengthBaselines;
+  /** Same in the model's tokens (null for scorers without a tokenizer). */
+  tokens: LengthBaselines | null;
+  /** Pearson correlation of the model's margin with the chosen-minus-rejected length in characters. */
+  margin_length_correlation: number | null;
+  /** Among pairs of unequal length that the model does not tie: how often it prefers the longer. */
+  prefers_longer: number | null;
+}
+
+export interface LengthBias {
+  subsets: Record<string, SubsetLengthBias>;
+  overall: { margin_length_correlation: number | null; prefers_longer: number | null };
+  /** Pooled over the pairs of each length category present. */
+  categories: Partial<Record<LengthCategory, { subsets: string[]; n: number; accuracy: number; longer_baseline: number }>>;
+  /** Set when the model's preferences are mostly explained by length. */
+  flag: string | null;
+}
+
 export interface Timing {
   total_s: number;
   load_s: number;
@@ -76,6 +123,8 @@ export interface Results {
   /** Weights of the sections in the overall score. */
   section_weights: Record<string, number>;
   overall: number;
+  confidence_intervals: ConfidenceIntervals;
+  length_bias: LengthBias;
   /** Per-pair scores (JSONL of PairOutcome), relative to this results file. */
   scores_file: string;
   timing: Timing;
