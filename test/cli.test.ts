@@ -33,6 +33,11 @@ describe('rmbench run (subprocess)', () => {
     const results = readJson<Results>(out);
     expect(results).toMatchObject({ schema_version: 1, model: 'bow', model_type: 'bradley-terry', suite: { name: 'rewardbench-v1', version: '1.0.0' }, partial: false, scores_file: 'bow.scores.jsonl' });
     expect(Object.keys(results.subsets)).toHaveLength(23);
+    const ci = results.confidence_intervals;
+    expect(ci.resamples).toBeGreaterThanOrEqual(1000);
+    expect(Object.keys(ci.subsets)).toEqual(Object.keys(results.subsets));
+    for (const [name, s] of Object.entries(results.subsets)) expect(ci.subsets[name]!.low <= s.accuracy && s.accuracy <= ci.subsets[name]!.high).toBe(true);
+    expect(ci.overall.low <= results.overall && results.overall <= ci.overall.high).toBe(true);
     expect(Object.values(results.subsets).reduce((n, s) => n + s.n, 0)).toBe(2985);
     const lines = readFileSync(join(dir, 'out', 'bow.scores.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2985);
@@ -53,6 +58,10 @@ describe('rmbench run (subprocess)', () => {
     expect(results.subsets['alpacaeval-easy']).toMatchObject({ n: 100, correct: 99, ties: 1 });
     expect(results.subsets['alpacaeval-hard']).toMatchObject({ n: 95, correct: 94, ties: 1 });
     expect(r.stdout).toMatch(/1 tie \(counted wrong\)/);
+    // The length baseline is the extreme case the length-bias check must flag.
+    expect(results.length_bias.flag).toMatch(/prefers the longer response in 100\.0%/);
+    expect(results.length_bias.subsets['alpacaeval-easy']).toMatchObject({ category: 'longer', chars: { longer: 0.99, shorter: 0 }, prefers_longer: 1 });
+    expect(r.stdout).toMatch(/length bias: prefers the longer response/);
   });
 
   it('marks --limit runs partial', () => {
@@ -108,9 +117,9 @@ describe('rmbench data import', () => {
       '--map', 'prompt=question,chosen=response_A,rejected=response_B', '--sections', join(ROOT, 'datasets', 'rewardbench-v1.sections.json'),
     ]);
     expect(r.code).toBe(0);
-    const shipped = readJson<{ suites: Record<string, { subsets: { name: string; sha256: string; rows: number; weight: number }[] }> }>(join(ROOT, 'datasets.manifest.json'));
+    const shipped = readJson<{ suites: Record<string, { subsets: { name: string; sha256: string; rows: number; weight: number; length_category?: string }[] }> }>(join(ROOT, 'datasets.manifest.json'));
     const fresh = readJson<typeof shipped>(join(dir, 'datasets.manifest.json'));
-    const pick = (m: typeof shipped) => m.suites['rewardbench-v1']!.subsets.map(({ name, sha256, rows, weight }) => ({ name, sha256, rows, weight }));
+    const pick = (m: typeof shipped) => m.suites['rewardbench-v1']!.subsets.map(({ name, sha256, rows, weight, length_category }) => ({ name, sha256, rows, weight, length_category }));
     expect(pick(fresh)).toEqual(pick(shipped));
     expect(readdirSync(join(dir, 'datasets', 'rewardbench-v1'))).toHaveLength(23);
   });

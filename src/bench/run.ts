@@ -4,9 +4,12 @@
  */
 import { UserError } from '../errors.js';
 import { aggregate } from '../report/aggregate.js';
+import { confidenceIntervals } from '../report/bootstrap.js';
+import { lengthBias, type LengthPair } from '../report/length-bias.js';
 import { RESULTS_SCHEMA_VERSION, type PairOutcome, type Results } from '../report/schema.js';
 import { paddingEfficiency } from '../scorers/batching.js';
 import { createScorer } from '../scorers/index.js';
+import { codePointLength } from '../scorers/length.js';
 import type { OnnxModelOptions } from '../scorers/onnx-model.js';
 import type { ResponseInput, ScoredPair, Scorer } from '../scorers/types.js';
 import { loadSubsets, type SubsetSelection } from '../subsets/load.js';
@@ -57,6 +60,7 @@ export async function run(options: RunOptions): Promise<RunOutput> {
 
     const pairs: PairOutcome[] = [];
     const scored: ScoredPair[] = [];
+    const lengths: LengthPair[] = [];
     const perSubset = subsets.map(({ entry, rows }) => {
       let ties = 0;
       const outcomes = rows.map((row) => {
@@ -81,12 +85,24 @@ export async function run(options: RunOptions): Promise<RunOutput> {
           margin,
         };
         scored.push({ subset: entry.name, section: entry.section, chosen, rejected });
+        lengths.push({
+          subset: entry.name,
+          category: entry.length_category ?? null,
+          chosenChars: codePointLength(row.chosen),
+          rejectedChars: codePointLength(row.rejected),
+          margin,
+          correct: margin > 0,
+        });
         pairs.push(outcome);
         return outcome;
       });
       return { entry, outcomes, ties };
     });
     const scores = aggregate(suite.sections, perSubset);
+    const intervals = confidenceIntervals(
+      { subsets: perSubset.map((s) => s.entry), sectionWeights: suite.sections },
+      perSubset.map((s) => Uint8Array.from(s.outcomes, (o) => (o.correct ? 1 : 0))),
+    );
     const report = scorer.summarize?.(scored);
     const stats = scorer.stats;
     const total = performance.now() - started;
@@ -105,6 +121,8 @@ export async function run(options: RunOptions): Promise<RunOutput> {
       selection: { subsets: options.subsets?.length ? [...options.subsets] : null, limit: options.limit ?? null },
       config: scorer.info.config,
       ...scores,
+      confidence_intervals: intervals,
+      length_bias: lengthBias(lengths),
       timing: {
         total_s: seconds(total),
         load_s: seconds(loaded - started),

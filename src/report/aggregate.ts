@@ -2,7 +2,8 @@
  * @file Pure aggregation, exactly as the reference benchmarks define it (docs/results.md):
  * subset accuracy = correct / n (ties are wrong); section = sum(acc_s * w_s) / sum(w_s) over its
  * subsets; overall = sum(section * W) / sum(W) over sections with the suite's section weights.
- * Only the subsets present are used, so a partial run aggregates what it ran.
+ * Only the subsets present are used, so a partial run aggregates what it ran. The bootstrap and
+ * the regression gate combine resampled subset values with the same `combine`.
  */
 import type { SubsetEntry } from '../subsets/manifest.js';
 import type { PairOutcome, SubsetResult } from './schema.js';
@@ -14,11 +15,20 @@ export interface SubsetOutcomes {
   ties: number;
 }
 
-export interface Aggregate {
-  subsets: Record<string, SubsetResult>;
+/** Where each subset sits: its section and weight, and each section's weight in the overall. */
+export interface Layout {
+  subsets: readonly Pick<SubsetEntry, 'name' | 'section' | 'weight'>[];
+  sectionWeights: Readonly<Record<string, { weight: number }>>;
+}
+
+export interface Combined {
   sections: Record<string, number>;
-  section_weights: Record<string, number>;
   overall: number;
+}
+
+export interface Aggregate extends Combined {
+  subsets: Record<string, SubsetResult>;
+  section_weights: Record<string, number>;
 }
 
 export function weightedMean(values: readonly (readonly [value: number, weight: number])[]): number {
@@ -32,26 +42,35 @@ export function weightedMean(values: readonly (readonly [value: number, weight: 
   return sum / weights;
 }
 
-export function aggregate(sectionWeights: Readonly<Record<string, { weight: number }>>, subsets: readonly SubsetOutcomes[]): Aggregate {
-  const subsetResults: Record<string, SubsetResult> = {};
+/** Section and overall scores from one value per subset (in layout order). */
+export function combine(layout: Layout, subsetValues: ArrayLike<number>): Combined {
   const bySection = new Map<string, [number, number][]>();
-  for (const { entry, outcomes, ties } of subsets) {
+  layout.subsets.forEach((s, i) => {
+    const list = bySection.get(s.section) ?? [];
+    list.push([subsetValues[i]!, s.weight]);
+    bySection.set(s.section, list);
+  });
+  const sections: Record<string, number> = {};
+  const overallTerms: [number, number][] = [];
+  for (const [name, values] of bySection) {
+    const w = layout.sectionWeights[name]?.weight;
+    if (w === undefined) throw new RangeError(`section ${name} has no weight`);
+    sections[name] = weightedMean(values);
+    overallTerms.push([sections[name], w]);
+  }
+  return { sections, overall: weightedMean(overallTerms) };
+}
+
+export function aggregate(sectionWeights: Layout['sectionWeights'], subsets: readonly SubsetOutcomes[]): Aggregate {
+  const subsetResults: Record<string, SubsetResult> = {};
+  const accuracies = subsets.map(({ entry, outcomes, ties }) => {
     if (outcomes.length === 0) throw new RangeError(`subset ${entry.name} has no outcomes`);
     const correct = outcomes.reduce((n, o) => n + (o.correct ? 1 : 0), 0);
     const accuracy = correct / outcomes.length;
     subsetResults[entry.name] = { section: entry.section, weight: entry.weight, n: outcomes.length, correct, ties, accuracy };
-    const list = bySection.get(entry.section) ?? [];
-    list.push([accuracy, entry.weight]);
-    bySection.set(entry.section, list);
-  }
-  const sections: Record<string, number> = {};
-  const weights: Record<string, number> = {};
-  for (const [name, values] of bySection) {
-    sections[name] = weightedMean(values);
-    const w = sectionWeights[name]?.weight;
-    if (w === undefined) throw new RangeError(`section ${name} has no weight`);
-    weights[name] = w;
-  }
-  const overall = weightedMean(Object.keys(sections).map((name) => [sections[name]!, weights[name]!] as const));
-  return { subsets: subsetResults, sections, section_weights: weights, overall };
+    return accuracy;
+  });
+  const { sections, overall } = combine({ subsets: subsets.map((s) => s.entry), sectionWeights }, accuracies);
+  const section_weights = Object.fromEntries(Object.keys(sections).map((name) => [name, sectionWeights[name]!.weight]));
+  return { subsets: subsetResults, sections, section_weights, overall };
 }

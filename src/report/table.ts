@@ -1,25 +1,30 @@
-/** @file The terminal report: subsets grouped by section, then sections and overall. */
+/** @file The terminal report: subsets grouped by section with 95% intervals, then the overall score. */
 import chalk from 'chalk';
-import type { Results } from './schema.js';
+import type { Interval, Results } from './schema.js';
 
 const pct = (x: number) => (x * 100).toFixed(1).padStart(5);
+const range = (i: Interval | undefined) => (i ? chalk.dim(` [${pct(i.low)}, ${pct(i.high)}]`) : '');
 
-export function renderTable(results: Pick<Results, 'model' | 'suite' | 'subsets' | 'sections' | 'overall' | 'partial' | 'timing'>): string {
+export type TableInput = Pick<Results, 'model' | 'suite' | 'subsets' | 'sections' | 'overall' | 'partial' | 'timing' | 'confidence_intervals' | 'length_bias'>;
+
+export function renderTable(results: TableInput): string {
+  const ci = results.confidence_intervals;
   const lines: string[] = [];
   const nameWidth = Math.max(12, ...Object.keys(results.subsets).map((s) => s.length)) + 2;
   lines.push(chalk.bold(`${results.model} on ${results.suite.name} v${results.suite.version}${results.partial ? chalk.yellow(' (partial run)') : ''}`));
+  lines.push(chalk.dim(`${''.padEnd(nameWidth)}  acc  [95% bootstrap interval]`));
   for (const section of Object.keys(results.sections)) {
-    lines.push('', chalk.bold(`${section.padEnd(nameWidth)}${pct(results.sections[section]!)}`));
+    lines.push('', chalk.bold(`${section.padEnd(nameWidth)}${pct(results.sections[section]!)}`) + range(ci.sections[section]));
     for (const [name, s] of Object.entries(results.subsets)) {
       if (s.section !== section) continue;
       const ties = s.ties ? chalk.yellow(`  ${s.ties} tie${s.ties === 1 ? '' : 's'} (counted wrong)`) : '';
-      lines.push(`  ${name.padEnd(nameWidth - 2)}${pct(s.accuracy)}  ${chalk.dim(`${s.correct}/${s.n}`)}${ties}`);
+      lines.push(`  ${name.padEnd(nameWidth - 2)}${pct(s.accuracy)}${range(ci.subsets[name])}  ${chalk.dim(`${s.correct}/${s.n}`)}${ties}`);
     }
   }
   const t = results.timing;
+  lines.push('', chalk.bold(`${'Overall'.padEnd(nameWidth)}${pct(results.overall)}`) + range(ci.overall));
+  if (results.length_bias.flag) lines.push(chalk.yellow(`length bias: ${results.length_bias.flag}`));
   lines.push(
-    '',
-    chalk.bold(`${'Overall'.padEnd(nameWidth)}${pct(results.overall)}`),
     chalk.dim(
       `${t.total_s.toFixed(1)} s, ${t.pairs_per_s.toFixed(1)} pairs/s, ${Math.round(t.tokens_per_s)} tokens/s, padding efficiency ${t.padding_efficiency.toFixed(3)}`,
     ),

@@ -23,6 +23,7 @@ const SectionsFileSchema = z
       z.object({ weight: z.number().nonnegative(), note: z.string().optional(), subsets: z.record(z.string(), z.number().positive()) }).strict(),
     ),
     notes: z.record(z.string(), z.string()).optional(),
+    length_categories: z.record(z.string(), z.enum(['longer', 'shorter', 'neutral'])).optional(),
   })
   .strict();
 export type SectionsFile = z.infer<typeof SectionsFileSchema>;
@@ -190,7 +191,8 @@ export async function importData(options: ImportOptions): Promise<ImportResult> 
       section: place.section,
       weight: place.weight,
       metric: 'pairwise',
-      source: options.source ?? basename(options.file),
+      ...(sections?.length_categories?.[subset] ? { length_category: sections.length_categories[subset] } : {}),
+      source: options.source ?? previous?.source ?? basename(options.file),
       ...(options.license ? { license: options.license } : {}),
       ...(sections?.notes?.[subset] ? { note: sections.notes[subset] } : {}),
     });

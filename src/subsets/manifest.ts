@@ -25,6 +25,8 @@ const SubsetSchema = z
     section: z.string().min(1),
     weight: z.number().positive(),
     metric: z.enum(METRIC_KINDS),
+    /** Which response RewardBench's length categories expect to be chosen: for the length-bias summary. */
+    length_category: z.enum(['longer', 'shorter', 'neutral']).optional(),
     source: z.string().optional(),
     license: z.string().optional(),
     note: z.string().optional(),
