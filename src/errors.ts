@@ -25,3 +25,18 @@ export class ValidationError extends UserError {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * Ends the command with a given exit code (e.g. the gate's 1 = regression, 2 = unusable input).
+ * The message, if any, is printed like a UserError's.
+ */
+export class ExitError extends Error {
+  constructor(
+    readonly code: number,
+    message = '',
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'ExitError';
+  }
+}
