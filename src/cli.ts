@@ -7,11 +7,13 @@
 import chalk from 'chalk';
 import { Command } from 'commander';
 import * as data from './commands/data.js';
+import * as gate from './commands/gate.js';
+import * as leaderboard from './commands/leaderboard.js';
 import * as run from './commands/run.js';
-import { UserError, errorMessage } from './errors.js';
+import { ExitError, UserError, errorMessage } from './errors.js';
 import { RMBENCH_VERSION } from './version.js';
 
-const COMMANDS: { register(program: Command): void }[] = [run, data];
+const COMMANDS: { register(program: Command): void }[] = [run, data, leaderboard, gate];
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command('rmbench')
@@ -22,6 +24,11 @@ async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (err) {
+    if (err instanceof ExitError) {
+      if (err.message) console.error(chalk.red(`rmbench: ${err.message}`));
+      process.exitCode = err.code;
+      return;
+    }
     if (err instanceof UserError) {
       console.error(chalk.red(`rmbench: ${errorMessage(err)}`));
     } else {

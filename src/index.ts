@@ -18,7 +18,7 @@ export { formatPlain, TEXT_FORMATS, type TextFormat } from './scorers/format.js'
 export { planBatches } from './scorers/batching.js';
 export { readManifest, resolveSuite, validateManifest, defaultManifestPath, BUNDLED_MANIFEST, type Manifest, type Suite, type SubsetEntry } from './subsets/manifest.js';
 export { loadSubsets, type LoadedSubset, type SubsetSelection } from './subsets/load.js';
-export { readPairsFile, pairsToArrow } from './subsets/arrow.js';
-export { importData, parseColumnMap, recordsToPairs, type ImportOptions } from './subsets/import.js';
-export type { PairRow, Prompt, Message } from './subsets/types.js';
+export { readSubsetFile, rowsToArrow } from './subsets/arrow.js';
+export { importData, parseColumnMap, recordsToRows, type ImportOptions } from './subsets/import.js';
+export type { PairRow, SetRow, Row, Prompt, Message, MetricKind } from './subsets/types.js';
 export { UserError, ValidationError } from './errors.js';

@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { aggregate, weightedMean } from '../src/report/aggregate.js';
 
-/** n outcomes of which k are correct. */
-const outcomes = (n: number, k: number) => Array.from({ length: n }, (_, i) => ({ correct: i < k }));
+/** n pair values of which k are correct. */
+const values = (n: number, k: number) => Array.from({ length: n }, (_, i) => (i < k ? 1 : 0));
 const subset = (name: string, section: string, weight: number, n: number, k: number, ties = 0) => ({
   entry: { name, section, weight },
-  outcomes: outcomes(n, k),
+  values: values(n, k),
   ties,
 });
 
 describe('aggregate', () => {
   it('computes subset accuracy as correct / n', () => {
     const a = aggregate({ S: { weight: 1 } }, [subset('a', 'S', 4, 4, 3, 1)]);
-    expect(a.subsets.a).toEqual({ section: 'S', weight: 4, n: 4, correct: 3, ties: 1, accuracy: 0.75 });
+    expect(a.subsets.a).toEqual({ metric: 'pairwise', section: 'S', weight: 4, n: 4, correct: 3, ties: 1, accuracy: 0.75 });
   });
 
   it('weights subsets within a section by their weight, not their size (math-prm 984 vs 447 rows)', () => {
@@ -63,8 +63,33 @@ describe('aggregate', () => {
     expect(a.overall).toBe(0.5);
   });
 
+  it('combines metric parts like the scores (RM-Bench hard/normal/easy per domain)', () => {
+    const sm = (name: string, section: string, n: number, hard: number, normal: number, easy: number) => ({
+      entry: { name, section, weight: n, metric: 'style-matrix' as const },
+      values: Array.from({ length: n }, () => (hard + normal + easy) / 3),
+      ties: 0,
+      details: { hard, normal, easy },
+    });
+    // safety pools two files by size: 3 and 1 prompts.
+    const a = aggregate({ chat: { weight: 1 }, safety: { weight: 1 } }, [sm('chat', 'chat', 2, 0.5, 1, 1), sm('refuse', 'safety', 3, 0, 0.5, 1), sm('respond', 'safety', 1, 1, 1, 1)]);
+    expect(a.section_details!.safety).toEqual({ hard: 0.25, normal: 0.625, easy: 1 });
+    expect(a.overall_details).toEqual({ hard: 0.375, normal: 0.8125, easy: 1 });
+    expect(a.sections.safety).toBeCloseTo((0.25 + 0.625 + 1) / 3, 12);
+    expect(a.subsets.refuse).toMatchObject({ metric: 'style-matrix', details: { hard: 0, normal: 0.5, easy: 1 } });
+  });
+
+  it('uses a subset-level score where the metric has one (rb2-ties) and fractional best-of-n values', () => {
+    const a = aggregate({ S: { weight: 1 } }, [
+      { entry: { name: 'bon', section: 'S', weight: 1, metric: 'best-of-n' as const }, values: [1, 0.5, 0, 0.25], ties: 2 },
+      { entry: { name: 'ties', section: 'S', weight: 1, metric: 'rb2-ties' as const }, values: [1, 0], ties: 0, accuracy: 0.42 },
+    ]);
+    expect(a.subsets.bon).toMatchObject({ n: 4, correct: 1.75, accuracy: 0.4375 });
+    expect(a.subsets.ties!.accuracy).toBe(0.42);
+    expect(a.overall).toBeCloseTo((0.4375 + 0.42) / 2, 12);
+  });
+
   it('refuses an empty subset and a zero total weight', () => {
-    expect(() => aggregate({ A: { weight: 1 } }, [subset('a', 'A', 1, 0, 0)])).toThrow(/no outcomes/);
+    expect(() => aggregate({ A: { weight: 1 } }, [subset('a', 'A', 1, 0, 0)])).toThrow(/no counted items/);
     expect(() => weightedMean([[1, 0]])).toThrow(/zero total weight/);
   });
 });

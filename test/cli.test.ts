@@ -90,7 +90,7 @@ describe('bad input: a one-line error, exit 1, no results file', () => {
     ['NaN scores', (dir) => {
       writeBagOfWordsModel(join(dir, 'm'), { ...WEIGHTS, the: Number.NaN });
       return ['run', join(dir, 'm'), '--subsets', 'alpacaeval-easy'];
-    }, /m: non-finite score for pair alpacaeval-easy\/\d+ \(chosen NaN/],
+    }, /m: non-finite score for pair alpacaeval-easy\/\d+ \(scores NaN/],
     ['an unknown suite', () => ['run', 'length', '--suite', 'nope'], /no suite "nope" \(available: rewardbench-v1/],
     ['a corrupt subset file', (dir) => {
       cpSync(join(ROOT, 'datasets.manifest.json'), join(dir, 'datasets.manifest.json'));
@@ -140,8 +140,8 @@ describe('rmbench data import', () => {
     expect(rmbench(['run', 'length', '--suite', 'mine', '--out', out, '--no-progress'], dir).code).toBe(0);
     const results = readJson<Results>(out);
     expect(results.subsets).toEqual({
-      greet: { section: 'all', weight: 2, n: 2, correct: 1, ties: 0, accuracy: 0.5 },
-      math: { section: 'all', weight: 1, n: 1, correct: 0, ties: 0, accuracy: 0 },
+      greet: { metric: 'pairwise', section: 'all', weight: 2, n: 2, correct: 1, ties: 0, accuracy: 0.5 },
+      math: { metric: 'pairwise', section: 'all', weight: 1, n: 1, correct: 0, ties: 0, accuracy: 0 },
     });
     // One section weighted by row counts: (0.5 * 2 + 0 * 1) / 3.
     expect(results.overall).toBeCloseTo(1 / 3, 12);

@@ -1,8 +1,8 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Int32, Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { Int32, Table, Utf8, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { pairsToArrow, readPairsFile } from '../src/subsets/arrow.js';
+import { rowsToArrow, readSubsetFile } from '../src/subsets/arrow.js';
 import { loadSubsets } from '../src/subsets/load.js';
 import { readManifest, resolveSuite, validateManifest } from '../src/subsets/manifest.js';
 import type { PairRow } from '../src/subsets/types.js';
@@ -24,7 +24,7 @@ const rows: PairRow[] = [
   },
 ];
 
-function writeTable(columns: Record<string, ReturnType<typeof vectorFromArray>>): string {
+function writeTable(columns: Record<string, Vector>): string {
   const path = join(tempDir(), 'bad.arrow');
   writeFileSync(path, tableToIPC(new Table(columns), 'file'));
   return path;
@@ -34,8 +34,8 @@ const utf8 = (values: (string | null)[]) => vectorFromArray(values, new Utf8());
 describe('Arrow subset files', () => {
   it('round-trips string and multi-turn prompts', () => {
     const path = join(tempDir(), 's.arrow');
-    writeFileSync(path, pairsToArrow(rows));
-    expect(readPairsFile(path, { subset: 's', rows: 2 })).toEqual([
+    writeFileSync(path, rowsToArrow(rows));
+    expect(readSubsetFile(path, { subset: 's', rows: 2 })).toEqual([
       { ...rows[0], prompt: [{ role: 'user', content: 'What is 2+2?' }] },
       rows[1],
     ]);
@@ -49,21 +49,50 @@ describe('Arrow subset files', () => {
     ['a row of another subset', { id: utf8(['1']), subset: utf8(['t']), prompt: utf8(['p']), chosen: utf8(['x']), rejected: utf8(['y']) }, /row 0, column "subset": "t", expected "s"/],
     ['an empty subset', { id: utf8([]), subset: utf8([]), prompt: utf8([]), chosen: utf8([]), rejected: utf8([]) }, /subset "s" is empty \(0 rows\)/],
   ])('names the file, row and column for %s', (_name, columns, message) => {
-    const path = writeTable(columns as Record<string, ReturnType<typeof vectorFromArray>>);
-    expect(() => readPairsFile(path, { subset: 's' })).toThrow(message);
-    expect(() => readPairsFile(path, { subset: 's' })).toThrow(path);
+    const path = writeTable(columns as unknown as Record<string, Vector>);
+    expect(() => readSubsetFile(path, { subset: 's' })).toThrow(message);
+    expect(() => readSubsetFile(path, { subset: 's' })).toThrow(path);
   });
 
   it('rejects a file that is not Arrow, and a missing file', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'x.arrow'), 'not arrow at all');
-    expect(() => readPairsFile(join(dir, 'x.arrow'), { subset: 's' })).toThrow(/x\.arrow: not an Arrow IPC file/);
-    expect(() => readPairsFile(join(dir, 'nope.arrow'), { subset: 's' })).toThrow(/nope\.arrow: cannot read subset file "s" \(ENOENT\)/);
+    expect(() => readSubsetFile(join(dir, 'x.arrow'), { subset: 's' })).toThrow(/x\.arrow: not an Arrow IPC file/);
+    expect(() => readSubsetFile(join(dir, 'nope.arrow'), { subset: 's' })).toThrow(/nope\.arrow: cannot read subset file "s" \(ENOENT\)/);
   });
 
   it('keeps extra columns out of the rows', () => {
     const path = writeTable({ id: utf8(['1']), subset: utf8(['s']), prompt: utf8(['p']), chosen: utf8(['x']), rejected: utf8(['y']), chosen_model: utf8(['m']) });
-    expect(readPairsFile(path, { subset: 's' })).toEqual([{ id: '1', subset: 's', prompt: 'p', chosen: 'x', rejected: 'y' }]);
+    expect(readSubsetFile(path, { subset: 's' })).toEqual([{ id: '1', subset: 's', prompt: 'p', chosen: 'x', rejected: 'y' }]);
+  });
+});
+
+describe('response sets and tie labels', () => {
+  const set = (id: string, chosen: string[], rejected: string[]) => ({ id, subset: 's', prompt: 'p', chosen, rejected });
+
+  it('round-trips set rows and tie labels', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'sets.arrow'), rowsToArrow([set('1', ['a'], ['b', 'c', 'd'])]));
+    expect(readSubsetFile(join(dir, 'sets.arrow'), { subset: 's', metric: 'best-of-n' })).toEqual([set('1', ['a'], ['b', 'c', 'd'])]);
+    writeFileSync(join(dir, 'ties.arrow'), rowsToArrow([{ ...rows[0]!, tie: true }, { ...rows[0]!, id: '9' }]));
+    const read = readSubsetFile(join(dir, 'ties.arrow'), { subset: 's' });
+    expect(read.map((r) => (r as { tie?: boolean }).tie)).toEqual([true, undefined]);
+  });
+
+  it.each([
+    ['best-of-n', set('1', ['a', 'b'], ['c']), /row 0: best-of-n needs 1 chosen and at least 1 rejected, found 2 and 1/],
+    ['style-matrix', set('1', ['a', 'b', 'c'], ['d', 'e']), /row 0: style-matrix needs as many chosen as rejected variants \(>= 2\), found 3 and 2/],
+    ['rb2-ties', set('7', ['a'], ['b']), /row 0: rb2-ties ids are ref:<prompt id> or tied:<prompt id>, found "7"/],
+  ] as const)('checks the %s shape of each row', (metric, row, message) => {
+    const path = join(tempDir(), 'x.arrow');
+    writeFileSync(path, rowsToArrow([row]));
+    expect(() => readSubsetFile(path, { subset: 's', metric })).toThrow(message);
+  });
+
+  it('names a pairwise file read as a set metric', () => {
+    const path = join(tempDir(), 'p.arrow');
+    writeFileSync(path, rowsToArrow(rows));
+    expect(() => readSubsetFile(path, { subset: 's', metric: 'best-of-n' })).toThrow(/column "chosen" has type Utf8, expected list<utf8> \(metric best-of-n\)/);
   });
 });
 
@@ -92,7 +121,7 @@ describe('manifest and suite loading', () => {
     data.suites.toy.subsets[0].rows = 3;
     writeFileSync(manifest, JSON.stringify(data));
     expect(() => loadSubsets(resolveSuite(manifest, 'toy'))).toThrow(/a\.arrow: has 2 rows, the manifest expects 3/);
-    writeFileSync(join(dir, 'datasets/toy/b.arrow'), pairsToArrow([{ ...rows[1]!, subset: 'b', chosen: 'changed' }]));
+    writeFileSync(join(dir, 'datasets/toy/b.arrow'), rowsToArrow([{ ...rows[1]!, subset: 'b', chosen: 'changed' }]));
     expect(() => loadSubsets(resolveSuite(manifest, 'toy'), { subsets: ['b'] })).toThrow(/b\.arrow: sha256 is [0-9a-f]{64}, the manifest expects [0-9a-f]{64}/);
     rmSync(join(dir, 'datasets/toy/b.arrow'));
     expect(() => loadSubsets(resolveSuite(manifest, 'toy'), { subsets: ['b'] })).toThrow(/b\.arrow: cannot read subset file "b" \(ENOENT\)/);

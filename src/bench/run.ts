@@ -1,21 +1,19 @@
 /**
- * @file The run: load a suite's subsets -> score every response once -> decide every pair ->
- * aggregate. Returns the results and per-pair outcomes; writing them is the report's job.
+ * @file The run: load a suite's subsets -> score every response once -> decide every item by its
+ * subset's metric -> aggregate. Returns the results and per-pair outcomes; writing them is the report's job.
  */
-import { UserError } from '../errors.js';
 import { aggregate } from '../report/aggregate.js';
 import { confidenceIntervals } from '../report/bootstrap.js';
-import { lengthBias, type LengthPair } from '../report/length-bias.js';
-import { RESULTS_SCHEMA_VERSION, type PairOutcome, type Results } from '../report/schema.js';
+import { lengthBias } from '../report/length-bias.js';
+import { RESULTS_SCHEMA_VERSION, type ItemOutcome, type Results } from '../report/schema.js';
 import { paddingEfficiency } from '../scorers/batching.js';
 import { createScorer } from '../scorers/index.js';
-import { codePointLength } from '../scorers/length.js';
 import type { OnnxModelOptions } from '../scorers/onnx-model.js';
-import type { ResponseInput, ScoredPair, Scorer } from '../scorers/types.js';
+import type { ResponseInput, Scorer } from '../scorers/types.js';
 import { loadSubsets, type SubsetSelection } from '../subsets/load.js';
 import { defaultManifestPath, resolveSuite } from '../subsets/manifest.js';
-import { pairKey } from '../subsets/types.js';
 import { RMBENCH_VERSION } from '../version.js';
+import { evaluateSubset, rowResponses } from './evaluate.js';
 
 export const DEFAULT_SUITE = 'rewardbench-v1';
 
@@ -32,7 +30,8 @@ export interface RunOptions extends OnnxModelOptions, SubsetSelection {
 export interface RunOutput {
   /** Results without scores_file, which the writer fills in. */
   results: Omit<Results, 'scores_file'>;
-  pairs: PairOutcome[];
+  /** One outcome per item (pair or response set), in suite order. */
+  pairs: ItemOutcome[];
   /** The scorer's own summary lines, for the terminal. */
   report: string[];
 }
@@ -52,58 +51,22 @@ export async function run(options: RunOptions): Promise<RunOutput> {
   const scorer: Scorer = await createScorer(options.model, { ...options, onWarning });
   const loaded = performance.now();
   try {
-    const inputs: ResponseInput[] = [];
-    for (const { rows } of subsets) {
-      for (const row of rows) inputs.push({ prompt: row.prompt, response: row.chosen }, { prompt: row.prompt, response: row.rejected });
-    }
+    const inputs: ResponseInput[] = subsets.flatMap(({ rows }) => rows.flatMap(rowResponses));
     const outputs = await scorer.scoreResponses(inputs, options.onProgress);
-
-    const pairs: PairOutcome[] = [];
-    const scored: ScoredPair[] = [];
-    const lengths: LengthPair[] = [];
-    const perSubset = subsets.map(({ entry, rows }) => {
-      let ties = 0;
-      const outcomes = rows.map((row) => {
-        const i = pairs.length * 2;
-        const chosen = outputs[i]!;
-        const rejected = outputs[i + 1]!;
-        const margin = scorer.prefer(chosen, rejected);
-        const finite = (x: number | undefined) => x === undefined || Number.isFinite(x);
-        if (!Number.isFinite(margin) || !finite(chosen.score) || !finite(rejected.score)) {
-          throw new UserError(
-            `${scorer.info.model}: non-finite score for pair ${pairKey(row)} (chosen ${chosen.score}, rejected ${rejected.score}, preference ${margin}); check the model's outputs`,
-          );
-        }
-        if (margin === 0) ties++;
-        const outcome: PairOutcome = {
-          key: pairKey(row),
-          subset: row.subset,
-          id: row.id,
-          chosen_score: chosen.score ?? null,
-          rejected_score: rejected.score ?? null,
-          correct: margin > 0,
-          margin,
-        };
-        scored.push({ subset: entry.name, section: entry.section, chosen, rejected });
-        lengths.push({
-          subset: entry.name,
-          category: entry.length_category ?? null,
-          chosenChars: codePointLength(row.chosen),
-          rejectedChars: codePointLength(row.rejected),
-          margin,
-          correct: margin > 0,
-        });
-        pairs.push(outcome);
-        return outcome;
-      });
-      return { entry, outcomes, ties };
+    let offset = 0;
+    const evaluations = subsets.map(({ entry, rows }) => {
+      const count = rows.reduce((n, row) => n + rowResponses(row).length, 0);
+      const evaluation = evaluateSubset(scorer, entry, rows, outputs.slice(offset, offset + count));
+      offset += count;
+      return evaluation;
     });
-    const scores = aggregate(suite.sections, perSubset);
+    const scores = aggregate(suite.sections, evaluations);
     const intervals = confidenceIntervals(
-      { subsets: perSubset.map((s) => s.entry), sectionWeights: suite.sections },
-      perSubset.map((s) => Uint8Array.from(s.outcomes, (o) => (o.correct ? 1 : 0))),
+      { subsets: evaluations.map((e) => e.entry), sectionWeights: suite.sections },
+      evaluations.map((e) => e.statistic ?? e.values),
     );
-    const report = scorer.summarize?.(scored);
+    const pairs = evaluations.flatMap((e) => e.outcomes);
+    const report = scorer.summarize?.(evaluations.flatMap((e) => e.scored));
     const stats = scorer.stats;
     const total = performance.now() - started;
     const partial = subsets.length !== suite.subsets.length || subsets.some((s) => s.rows.length !== s.totalRows);
@@ -122,7 +85,7 @@ export async function run(options: RunOptions): Promise<RunOutput> {
       config: scorer.info.config,
       ...scores,
       confidence_intervals: intervals,
-      length_bias: lengthBias(lengths),
+      length_bias: lengthBias(evaluations.flatMap((e) => e.lengths)),
       timing: {
         total_s: seconds(total),
         load_s: seconds(loaded - started),

@@ -28,11 +28,19 @@ export interface BootstrapDraws {
   overall: Float64Array;
 }
 
+/** A subset whose score is not a mean of item values: it recomputes the score from resampled units. */
+export interface Resampler {
+  units: number;
+  compute(indices: ArrayLike<number>): number;
+}
+
+export type BootstrapInput = ArrayLike<number> | Resampler;
+
 /**
- * Resamples each subset's per-pair values (e.g. 1/0 correctness, or candidate-minus-baseline
+ * Resamples each subset's per-item values (e.g. 1/0 correctness, or candidate-minus-baseline
  * differences) with replacement and combines the means like the benchmark's scores.
  */
-export function bootstrap(layout: Layout, values: readonly ArrayLike<number>[], resamples = DEFAULT_RESAMPLES, seed = DEFAULT_SEED): BootstrapDraws {
+export function bootstrap(layout: Layout, values: readonly BootstrapInput[], resamples = DEFAULT_RESAMPLES, seed = DEFAULT_SEED): BootstrapDraws {
   const random = prng(seed);
   const subsetMeans: Float64Array[] = [];
   const overall = new Float64Array(resamples);
@@ -40,6 +48,11 @@ export function bootstrap(layout: Layout, values: readonly ArrayLike<number>[], 
   for (let r = 0; r < resamples; r++) {
     const means = new Float64Array(values.length);
     values.forEach((v, i) => {
+      if ('compute' in v) {
+        const indices = Uint32Array.from({ length: v.units }, () => Math.floor(random() * v.units));
+        means[i] = v.compute(indices);
+        return;
+      }
       const n = v.length;
       let sum = 0;
       for (let k = 0; k < n; k++) sum += v[Math.floor(random() * n)]!;
@@ -67,7 +80,7 @@ export function percentileInterval(draws: ArrayLike<number>, level: number): Int
 }
 
 /** 95% percentile intervals for every subset, section and the overall score of one run. */
-export function confidenceIntervals(layout: Layout, correct: readonly ArrayLike<number>[], options: { resamples?: number; seed?: number; level?: number } = {}): ConfidenceIntervals {
+export function confidenceIntervals(layout: Layout, correct: readonly BootstrapInput[], options: { resamples?: number; seed?: number; level?: number } = {}): ConfidenceIntervals {
   const resamples = options.resamples ?? DEFAULT_RESAMPLES;
   const seed = options.seed ?? DEFAULT_SEED;
   const level = options.level ?? 0.95;

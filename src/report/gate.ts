@@ -8,7 +8,7 @@
 import { UserError } from '../errors.js';
 import { combine, type Layout } from './aggregate.js';
 import { bootstrap } from './bootstrap.js';
-import type { PairOutcome, Results } from './schema.js';
+import { outcomeValue, type ItemOutcome, type Results } from './schema.js';
 
 export const VERDICT_SCHEMA_VERSION = 1;
 export const GATE_DEFAULTS = { maxDropPoints: 1, alpha: 0.05, resamples: 10_000, seed: 20240 };
@@ -24,7 +24,7 @@ export interface GateOptions {
 export interface GateRun {
   path: string;
   results: Results;
-  pairs: readonly PairOutcome[];
+  pairs: readonly ItemOutcome[];
 }
 
 export interface Comparison {
@@ -63,18 +63,22 @@ function layoutOf(results: Results): Layout {
   };
 }
 
-/** Per-subset 1/0 correctness, keyed by pair, checked against what the results report. */
+/** Per-subset item values keyed by item, checked against what the results report. */
 function correctness(run: GateRun): Map<string, Map<string, number>> {
   const bySubset = new Map<string, Map<string, number>>();
   for (const p of run.pairs) {
+    if ('tie_label' in p) continue; // not counted in accuracy
     const m = bySubset.get(p.subset) ?? new Map<string, number>();
-    m.set(p.key, p.correct ? 1 : 0);
+    m.set(p.key, outcomeValue(p));
     bySubset.set(p.subset, m);
   }
   for (const [name, s] of Object.entries(run.results.subsets)) {
+    if (s.metric === 'rb2-ties') {
+      throw new UserError(`${run.path}: subset ${name} uses the rb2-ties formula, which is not a mean over items; the gate compares mean-of-items metrics only`);
+    }
     const m = bySubset.get(name);
     const correct = m ? [...m.values()].reduce((a, b) => a + b, 0) : 0;
-    if (!m || m.size !== s.n || correct !== s.correct) {
+    if (!m || m.size !== s.n || Math.abs(correct - s.correct) > 1e-9) {
       throw new UserError(`${run.path}: its scores file disagrees with its results for subset ${name} (${m?.size ?? 0} pairs, ${correct} correct; results say ${s.n}, ${s.correct})`);
     }
   }

@@ -13,9 +13,6 @@
  * - rb2-ties (RewardBench 2 Ties): a subset-level formula over ref:/tied: prompt groups; see ties().
  */
 
-export const METRIC_KINDS = ['pairwise', 'best-of-n', 'style-matrix', 'rb2-ties'] as const;
-export type MetricKind = (typeof METRIC_KINDS)[number];
-
 export const pairwise = (prefer: number): number => (prefer > 0 ? 1 : 0);
 
 /** prefers[i] = prefer(chosen, rejected_i). */

@@ -4,6 +4,8 @@
  * docs/results.md; bump RESULTS_SCHEMA_VERSION on any incompatible change.
  */
 
+import type { MetricKind } from '../subsets/types.js';
+
 export const RESULTS_SCHEMA_VERSION = 1;
 
 /** One pair's outcome; the scores file has one JSON line of these fields per pair. */
@@ -19,17 +21,45 @@ export interface PairOutcome {
   correct: boolean;
   /** The scorer's preference of chosen over rejected (Bradley-Terry: the score difference). */
   margin: number;
+  /** Present when humans labelled the two equally good: the pair is not counted in accuracy. */
+  tie_label?: true;
 }
 
+/** One response set's outcome (best-of-n, style-matrix, rb2-ties rows). */
+export interface SetOutcome {
+  key: string;
+  subset: string;
+  id: string;
+  chosen_scores: (number | null)[];
+  rejected_scores: (number | null)[];
+  /** The item's value under its metric, in [0, 1] (best-of-n: 1/#maxima or 0; rb2-ties: 1 if accurate). */
+  value: number;
+  /** Metric parts (style-matrix: hard, normal, easy). */
+  details?: Record<string, number>;
+}
+
+export type ItemOutcome = PairOutcome | SetOutcome;
+
+/** An item's value in [0, 1]: what subset accuracy averages. */
+export const outcomeValue = (o: ItemOutcome): number => ('value' in o ? o.value : o.correct ? 1 : 0);
+
 export interface SubsetResult {
+  metric: MetricKind;
   section: string;
   /** Weight within the section (RewardBench v1: its example count; math-prm 984). */
   weight: number;
+  /** Items counted (pairs labelled as human ties are not). */
   n: number;
+  /** Sum of item values (a count of correct pairs for pairwise subsets; fractional for best-of-n). */
   correct: number;
-  /** Pairs whose two responses got exactly equal preference (counted as wrong). */
+  /** Items decided by an exact tie of preferences (counted as wrong, or fractionally for best-of-n). */
   ties: number;
+  /** The subset score: mean item value, or the RewardBench 2 Ties formula for rb2-ties. */
   accuracy: number;
+  /** Pairs excluded because humans labelled them equally good. */
+  tie_labels?: number;
+  /** Metric parts: style-matrix {hard, normal, easy}; rb2-ties its formula's terms. */
+  details?: Record<string, number>;
 }
 
 /** A 95% interval (fractions). */
@@ -123,6 +153,9 @@ export interface Results {
   /** Weights of the sections in the overall score. */
   section_weights: Record<string, number>;
   overall: number;
+  /** Metric parts combined like the scores, where every subset of a section has them (RM-Bench hard/normal/easy). */
+  section_details?: Record<string, Record<string, number>>;
+  overall_details?: Record<string, number>;
   confidence_intervals: ConfidenceIntervals;
   length_bias: LengthBias;
   /** Per-pair scores (JSONL of PairOutcome), relative to this results file. */

@@ -7,7 +7,7 @@ import { basename, dirname, relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { toJson, writeFileAtomic } from '../io.js';
 import type { RunOutput } from '../bench/run.js';
-import { RESULTS_SCHEMA_VERSION, type PairOutcome, type Results } from './schema.js';
+import { RESULTS_SCHEMA_VERSION, type ItemOutcome, type Results } from './schema.js';
 
 export interface WritePaths {
   /** Results JSON path. */
@@ -47,13 +47,13 @@ export function readResults(path: string): Results {
   return data;
 }
 
-export function readScores(resultsPath: string, results: Pick<Results, 'scores_file'>): PairOutcome[] {
+export function readScores(resultsPath: string, results: Pick<Results, 'scores_file'>): ItemOutcome[] {
   const path = resolve(dirname(resultsPath), results.scores_file);
   try {
     return readFileSync(path, 'utf8')
       .split('\n')
       .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as PairOutcome);
+      .map((l) => JSON.parse(l) as ItemOutcome);
   } catch (err) {
     throw new UserError(`${path}: cannot read the per-pair scores named by ${resultsPath} (${(err as Error).message})`);
   }

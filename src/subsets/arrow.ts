@@ -1,29 +1,36 @@
 /**
  * @file Subset files: Arrow IPC (file format), one per subset, with the columns
  *   id: utf8, subset: utf8, prompt: utf8 | list<struct<role: utf8, content: utf8>>,
- *   chosen: utf8, rejected: utf8.
+ *   chosen, rejected: utf8 for pairwise subsets (+ optional tie: bool, a human "equally good"
+ *   label), list<utf8> for the set metrics (best-of-n, style-matrix, rb2-ties).
  * Other columns are allowed and ignored. Reading validates every row and names the offending
  * file, row and column.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { DataType, Field, List, Struct, Table, Utf8, tableFromIPC, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
+import { Bool, DataType, Field, List, Struct, Table, Utf8, tableFromIPC, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import { UserError, ValidationError } from '../errors.js';
-import type { Message, PairRow, Prompt } from './types.js';
+import { isSetRow, type Message, type MetricKind, type PairRow, type Prompt, type Row, type SetRow } from './types.js';
 
-export const PAIR_COLUMNS = ['id', 'subset', 'prompt', 'chosen', 'rejected'] as const;
+export const ROW_COLUMNS = ['id', 'subset', 'prompt', 'chosen', 'rejected'] as const;
 const ROLES = new Set(['system', 'user', 'assistant']);
 const MAX_LISTED_PROBLEMS = 20;
 
 export const MESSAGE_TYPE = new Struct([new Field('role', new Utf8(), false), new Field('content', new Utf8(), false)]);
 export const MESSAGES_TYPE = new List(new Field('item', MESSAGE_TYPE, false));
+export const STRINGS_TYPE = new List(new Field('item', new Utf8(), false));
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Serialises pair rows to Arrow IPC file bytes; the prompt column is a message list only when some prompt is one. */
-export function pairsToArrow(rows: readonly PairRow[]): Uint8Array {
+/**
+ * Serialises rows (all pairs, or all sets) to Arrow IPC file bytes. The prompt column is a message
+ * list only when some prompt is one; the tie column exists only when some pair has a tie label.
+ */
+export function rowsToArrow(rows: readonly Row[]): Uint8Array {
+  const sets = rows.length > 0 && isSetRow(rows[0]!);
+  if (rows.some((r) => isSetRow(r) !== sets)) throw new Error('rowsToArrow: pairs and sets cannot share a subset file');
   const conversational = rows.some((r) => typeof r.prompt !== 'string');
   const prompt = conversational
     ? vectorFromArray(
@@ -31,19 +38,27 @@ export function pairsToArrow(rows: readonly PairRow[]): Uint8Array {
         MESSAGES_TYPE,
       )
     : vectorFromArray(rows.map((r) => r.prompt as string), new Utf8());
-  const utf8 = (get: (r: PairRow) => string) => vectorFromArray(rows.map(get), new Utf8());
+  const utf8 = (get: (r: Row) => string) => vectorFromArray(rows.map(get), new Utf8());
+  const responses = (get: (r: Row) => string | readonly string[]) =>
+    sets ? vectorFromArray(rows.map((r) => [...(get(r) as readonly string[])]), STRINGS_TYPE) : utf8((r) => get(r) as string);
+  const tieLabels = !sets && rows.some((r) => (r as PairRow).tie !== undefined);
   const table = new Table({
     id: utf8((r) => r.id),
     subset: utf8((r) => r.subset),
     prompt,
-    chosen: utf8((r) => r.chosen),
-    rejected: utf8((r) => r.rejected),
+    chosen: responses((r) => r.chosen),
+    rejected: responses((r) => r.rejected),
+    ...(tieLabels ? { tie: vectorFromArray(rows.map((r) => (r as PairRow).tie === true), new Bool()) } : {}),
   });
   return tableToIPC(table, 'file');
 }
 
 function isString(type: DataType): boolean {
   return DataType.isUtf8(type) || DataType.isLargeUtf8(type);
+}
+
+function isStringList(type: DataType): boolean {
+  return DataType.isList(type) && type.children[0] !== undefined && isString(type.children[0].type);
 }
 
 function isMessageList(type: DataType): boolean {
@@ -54,20 +69,30 @@ function isMessageList(type: DataType): boolean {
   return ['role', 'content'].every((n) => names.has(n) && isString(names.get(n)!));
 }
 
-function describeType(type: DataType | undefined): string {
-  return type === undefined ? 'missing' : String(type);
-}
+/** What each metric expects of a set row's sizes; null when it fits. */
+const SET_SHAPES: Record<Exclude<MetricKind, 'pairwise'>, (row: SetRow) => string | null> = {
+  'best-of-n': (r) => (r.chosen.length === 1 && r.rejected.length >= 1 ? null : `best-of-n needs 1 chosen and at least 1 rejected, found ${r.chosen.length} and ${r.rejected.length}`),
+  'style-matrix': (r) =>
+    r.chosen.length >= 2 && r.chosen.length === r.rejected.length ? null : `style-matrix needs as many chosen as rejected variants (>= 2), found ${r.chosen.length} and ${r.rejected.length}`,
+  'rb2-ties': (r) =>
+    !/^(ref|tied):./.test(r.id)
+      ? `rb2-ties ids are ref:<prompt id> or tied:<prompt id>, found "${r.id}"`
+      : r.chosen.length >= 1 && r.rejected.length >= 1
+        ? null
+        : `rb2-ties needs at least 1 correct (chosen) and 1 incorrect (rejected) answer`,
+};
 
 export interface ReadSubsetOptions {
   /** Expected value of the subset column in every row. */
   subset: string;
+  metric?: MetricKind;
   /** Expected number of rows (from the manifest). */
   rows?: number;
   sha256?: string;
 }
 
 /** Reads and validates one subset file; throws a UserError naming the file, row and column. */
-export function readPairsFile(path: string, options: ReadSubsetOptions): PairRow[] {
+export function readSubsetFile(path: string, options: ReadSubsetOptions): Row[] {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -86,30 +111,39 @@ export function readPairsFile(path: string, options: ReadSubsetOptions): PairRow
   } catch (err) {
     throw new UserError(`${path}: not an Arrow IPC file (${(err as Error).message})`);
   }
-  return tableToPairs(table, path, options);
+  return tableToRows(table, path, options);
 }
 
-export function tableToPairs(table: Table, source: string, options: ReadSubsetOptions): PairRow[] {
+export function tableToRows(table: Table, source: string, options: ReadSubsetOptions): Row[] {
+  const metric = options.metric ?? 'pairwise';
+  const sets = metric !== 'pairwise';
   const found = table.schema.fields.map((f) => f.name);
   const problems: string[] = [];
   const typeOf = (name: string) => table.schema.fields.find((f) => f.name === name)?.type;
-  for (const name of PAIR_COLUMNS) {
+  const expected: Record<(typeof ROW_COLUMNS)[number], [(t: DataType) => boolean, string]> = {
+    id: [isString, 'utf8'],
+    subset: [isString, 'utf8'],
+    prompt: [(t) => isString(t) || isMessageList(t), 'utf8 or list<struct<role: utf8, content: utf8>>'],
+    chosen: sets ? [isStringList, `list<utf8> (metric ${metric})`] : [isString, 'utf8'],
+    rejected: sets ? [isStringList, `list<utf8> (metric ${metric})`] : [isString, 'utf8'],
+  };
+  for (const name of ROW_COLUMNS) {
     const type = typeOf(name);
+    const [ok, description] = expected[name];
     if (type === undefined) problems.push(`column "${name}" missing (found: ${found.join(', ') || 'none'})`);
-    else if (name === 'prompt' ? !(isString(type) || isMessageList(type)) : !isString(type)) {
-      const expected = name === 'prompt' ? 'utf8 or list<struct<role: utf8, content: utf8>>' : 'utf8';
-      problems.push(`column "${name}" has type ${describeType(type)}, expected ${expected}`);
-    }
+    else if (!ok(type)) problems.push(`column "${name}" has type ${String(type)}, expected ${description}`);
   }
+  const tieType = typeOf('tie');
+  if (tieType !== undefined && (sets || !DataType.isBool(tieType))) problems.push(`column "tie" has type ${String(tieType)}, expected bool (pairwise subsets only)`);
   if (problems.length) throw new ValidationError(source, problems);
   if (table.numRows === 0) throw new UserError(`${source}: subset "${options.subset}" is empty (0 rows)`);
   if (options.rows !== undefined && table.numRows !== options.rows) {
     throw new UserError(`${source}: has ${table.numRows} rows, the manifest expects ${options.rows}`);
   }
 
-  const col = (name: string) => table.getChild(name)!;
-  const [ids, subsets, prompts, chosen, rejected] = PAIR_COLUMNS.map(col) as [Vector, Vector, Vector, Vector, Vector];
-  const rows: PairRow[] = [];
+  const [ids, subsets, prompts, chosen, rejected] = ROW_COLUMNS.map((name) => table.getChild(name)!) as [Vector, Vector, Vector, Vector, Vector];
+  const tie = tieType !== undefined ? table.getChild('tie')! : undefined;
+  const rows: Row[] = [];
   const firstRowOf = new Map<string, number>();
   for (let i = 0; i < table.numRows; i++) {
     const at = `row ${i}`;
@@ -117,6 +151,12 @@ export function tableToPairs(table: Table, source: string, options: ReadSubsetOp
       const value = v.get(i) as string | null;
       if (typeof value !== 'string') problems.push(`${at}, column "${name}": null, expected a string`);
       return value ?? '';
+    };
+    const texts = (v: Vector, name: string): string[] => {
+      const value = v.get(i) as Iterable<string | null> | null;
+      const list = value === null ? [] : [...value];
+      if (value === null || list.some((x) => typeof x !== 'string')) problems.push(`${at}, column "${name}": expected a list of strings`);
+      return list.map((x) => x ?? '');
     };
     const id = text(ids, 'id');
     const subset = text(subsets, 'subset');
@@ -126,7 +166,16 @@ export function tableToPairs(table: Table, source: string, options: ReadSubsetOp
     else firstRowOf.set(id, i);
     if (id === '') problems.push(`${at}, column "id": empty`);
     const prompt = readPrompt(prompts, i, at, problems);
-    rows.push({ id, subset, prompt, chosen: text(chosen, 'chosen'), rejected: text(rejected, 'rejected') });
+    if (sets) {
+      const row: SetRow = { id, subset, prompt, chosen: texts(chosen, 'chosen'), rejected: texts(rejected, 'rejected') };
+      const shape = SET_SHAPES[metric](row);
+      if (shape) problems.push(`${at}: ${shape}`);
+      rows.push(row);
+    } else {
+      const row: PairRow = { id, subset, prompt, chosen: text(chosen, 'chosen'), rejected: text(rejected, 'rejected') };
+      if (tie?.get(i) === true) row.tie = true;
+      rows.push(row);
+    }
     if (problems.length >= MAX_LISTED_PROBLEMS) break;
   }
   if (problems.length) throw new ValidationError(source, problems);

@@ -9,12 +9,13 @@ import { compressors } from 'hyparquet-compressors';
 import { z } from 'zod';
 import { UserError, ValidationError } from '../errors.js';
 import { toJson, writeFileAtomic } from '../io.js';
-import { pairsToArrow, sha256 } from './arrow.js';
+import { rowsToArrow, sha256 } from './arrow.js';
 import { MANIFEST_VERSION, readManifest, validateManifest, type Manifest, type SubsetEntry, type SuiteEntry } from './manifest.js';
-import type { Message, PairRow, Prompt } from './types.js';
+import type { Message, MetricKind, PairRow, Prompt, Row } from './types.js';
 
 /** Target field -> column name in the user's file. */
-export type ColumnMap = Partial<Record<'id' | 'subset' | 'prompt' | 'chosen' | 'rejected', string>>;
+export const MAPPABLE_FIELDS = ['id', 'subset', 'prompt', 'chosen', 'rejected', 'tie'] as const;
+export type ColumnMap = Partial<Record<(typeof MAPPABLE_FIELDS)[number], string>>;
 
 const SectionsFileSchema = z
   .object({
@@ -37,6 +38,8 @@ export interface ImportOptions {
   map?: ColumnMap;
   /** Subset name for every row when the file has no subset column. */
   subset?: string;
+  /** How the subsets are scored (default pairwise; the others take lists of responses). */
+  metric?: MetricKind;
   sectionsFile?: string;
   version?: string;
   description?: string;
@@ -53,8 +56,8 @@ export function parseColumnMap(spec: string): ColumnMap {
   const map: Record<string, string> = {};
   for (const part of spec.split(',').filter(Boolean)) {
     const [target, source] = part.split('=');
-    if (!target || !source || !['id', 'subset', 'prompt', 'chosen', 'rejected'].includes(target)) {
-      throw new UserError(`--map "${part}": expected FIELD=COLUMN with FIELD one of id, subset, prompt, chosen, rejected`);
+    if (!target || !source || !(MAPPABLE_FIELDS as readonly string[]).includes(target)) {
+      throw new UserError(`--map "${part}": expected FIELD=COLUMN with FIELD one of ${MAPPABLE_FIELDS.join(', ')}`);
     }
     map[target] = source;
   }
@@ -105,18 +108,31 @@ function toPrompt(value: unknown): Prompt | undefined {
   return messages.length && messages[messages.length - 1]!.role === 'user' ? messages : undefined;
 }
 
-/** Maps raw records to pair rows, listing every bad row (up to a limit). */
-export function recordsToPairs(records: readonly Record<string, unknown>[], source: string, map: ColumnMap = {}, fixedSubset?: string): PairRow[] {
+/** Maps raw records to rows (pairs, or response sets for the set metrics), listing every bad row (up to a limit). */
+export function recordsToRows(
+  records: readonly Record<string, unknown>[],
+  source: string,
+  map: ColumnMap = {},
+  fixedSubset?: string,
+  metric: MetricKind = 'pairwise',
+): Row[] {
   const col = (field: keyof ColumnMap) => map[field] ?? field;
+  const sets = metric !== 'pairwise';
   const problems: string[] = [];
-  const rows: PairRow[] = [];
+  const rows: Row[] = [];
   records.forEach((r, i) => {
     if (problems.length >= 20) return;
     const at = `row ${i}`;
-    const str = (field: 'chosen' | 'rejected'): string => {
+    const responses = (field: 'chosen' | 'rejected'): string | string[] => {
       const v = r[col(field)];
-      if (typeof v !== 'string') problems.push(`${at}, field "${col(field)}" (${field}): ${v === undefined ? 'missing' : typeof v}, expected a string`);
-      return typeof v === 'string' ? v : '';
+      if (sets) {
+        if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string')) return v as string[];
+        problems.push(`${at}, field "${col(field)}" (${field}): ${v === undefined ? 'missing' : typeof v}, expected a non-empty list of strings (metric ${metric})`);
+        return [];
+      }
+      if (typeof v === 'string') return v;
+      problems.push(`${at}, field "${col(field)}" (${field}): ${v === undefined ? 'missing' : typeof v}, expected a string`);
+      return '';
     };
     const rawId = r[col('id')];
     const id = rawId === undefined || rawId === null ? String(i) : String(rawId);
@@ -128,7 +144,13 @@ export function recordsToPairs(records: readonly Record<string, unknown>[], sour
     if (prompt === undefined) {
       problems.push(`${at}, field "${col('prompt')}" (prompt): expected a string or a list of {role, content} ending with a user turn`);
     }
-    rows.push({ id, subset: String(rawSubset ?? ''), prompt: prompt ?? '', chosen: str('chosen'), rejected: str('rejected') });
+    const row = { id, subset: String(rawSubset ?? ''), prompt: prompt ?? '', chosen: responses('chosen'), rejected: responses('rejected') } as Row;
+    const tie = r[col('tie')];
+    if (tie !== undefined && tie !== null) {
+      if (typeof tie !== 'boolean' || sets) problems.push(`${at}, field "${col('tie')}" (tie): expected true or false, on pairwise data only`);
+      else (row as PairRow).tie = tie;
+    }
+    rows.push(row);
   });
   if (problems.length) throw new ValidationError(source, problems);
   return rows;
@@ -150,10 +172,11 @@ export async function importData(options: ImportOptions): Promise<ImportResult> 
   const manifestPath = resolve(options.manifestPath);
   const root = dirname(manifestPath);
   const outDir = resolve(options.outDir ?? join(root, 'datasets', options.suite));
-  const rows = recordsToPairs(await readRecords(options.file), options.file, options.map, options.subset);
+  const metric = options.metric ?? 'pairwise';
+  const rows = recordsToRows(await readRecords(options.file), options.file, options.map, options.subset, metric);
   if (rows.length === 0) throw new UserError(`${options.file}: no rows`);
 
-  const bySubset = new Map<string, PairRow[]>();
+  const bySubset = new Map<string, Row[]>();
   for (const row of rows) {
     const list = bySubset.get(row.subset) ?? [];
     list.push(row);
@@ -179,7 +202,7 @@ export async function importData(options: ImportOptions): Promise<ImportResult> 
   const subsetNames = [...bySubset.keys()].sort((a, b) => (sections ? order.indexOf(a) - order.indexOf(b) : 0));
   for (const subset of subsetNames) {
     const subsetRows = bySubset.get(subset)!;
-    const bytes = pairsToArrow(subsetRows);
+    const bytes = rowsToArrow(subsetRows);
     const path = join(outDir, `${subset}.arrow`);
     files.push([path, bytes]);
     const place = placement.get(subset) ?? { section: 'all', weight: subsetRows.length };
@@ -190,7 +213,7 @@ export async function importData(options: ImportOptions): Promise<ImportResult> 
       rows: subsetRows.length,
       section: place.section,
       weight: place.weight,
-      metric: 'pairwise',
+      metric,
       ...(sections?.length_categories?.[subset] ? { length_category: sections.length_categories[subset] } : {}),
       source: options.source ?? previous?.source ?? basename(options.file),
       ...(options.license ? { license: options.license } : {}),

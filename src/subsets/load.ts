@@ -1,14 +1,14 @@
 /** @file Loading a suite's subsets: verify checksum, row count and schema, then select. */
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { readPairsFile } from './arrow.js';
+import { readSubsetFile } from './arrow.js';
 import type { Suite, SubsetEntry } from './manifest.js';
-import type { PairRow } from './types.js';
+import type { Row } from './types.js';
 
 export interface LoadedSubset {
   entry: SubsetEntry;
   /** The rows evaluated (all of them unless a limit applies). */
-  rows: PairRow[];
+  rows: Row[];
   /** Rows in the file, before any limit. */
   totalRows: number;
 }
@@ -35,7 +35,7 @@ export function loadSubsets(suite: Suite, selection: SubsetSelection = {}): Load
     throw new UserError(`limit must be a positive integer, got ${selection.limit}`);
   }
   return selectSubsets(suite, selection.subsets).map((entry) => {
-    const rows = readPairsFile(resolve(suite.root, entry.file), { subset: entry.name, rows: entry.rows, sha256: entry.sha256 });
+    const rows = readSubsetFile(resolve(suite.root, entry.file), { subset: entry.name, metric: entry.metric, rows: entry.rows, sha256: entry.sha256 });
     return { entry, rows: selection.limit ? rows.slice(0, selection.limit) : rows, totalRows: rows.length };
   });
 }

@@ -8,13 +8,13 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { UserError, ValidationError } from '../errors.js';
+import { METRIC_KINDS } from './types.js';
 
 export const MANIFEST_VERSION = 1;
 export const MANIFEST_FILE = 'datasets.manifest.json';
 /** The manifest shipped with the package (same relative depth from src/ and dist/). */
 export const BUNDLED_MANIFEST = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', MANIFEST_FILE);
 
-export const METRIC_KINDS = ['pairwise'] as const;
 
 const SubsetSchema = z
   .object({

@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pairsToArrow, sha256 } from '../../src/subsets/arrow.js';
+import { rowsToArrow, sha256 } from '../../src/subsets/arrow.js';
 import type { PairRow } from '../../src/subsets/types.js';
 
 export const tempDir = (prefix = 'rmbench-test-') => mkdtempSync(join(tmpdir(), prefix));
@@ -21,7 +21,7 @@ export function writeSuite(dir: string, suite: string, subsets: FixtureSubset[],
     [...new Set(subsets.map((s) => s.section))].map((name) => [name, { weight: sectionWeights?.[name] ?? 1 }]),
   );
   const entries = subsets.map((s) => {
-    const bytes = pairsToArrow(s.rows.map((r) => ({ ...r, subset: s.name })));
+    const bytes = rowsToArrow(s.rows.map((r) => ({ ...r, subset: s.name })));
     const file = `datasets/${suite}/${s.name}.arrow`;
     writeFileSync(join(dir, file), bytes);
     return { name: s.name, file, sha256: sha256(bytes), rows: s.rows.length, section: s.section, weight: s.weight ?? s.rows.length, metric: 'pairwise' };
