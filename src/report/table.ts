@@ -5,24 +5,41 @@ import type { Interval, Results } from './schema.js';
 const pct = (x: number) => (x * 100).toFixed(1).padStart(5);
 const range = (i: Interval | undefined) => (i ? chalk.dim(` [${pct(i.low)}, ${pct(i.high)}]`) : '');
 
-export type TableInput = Pick<Results, 'model' | 'suite' | 'subsets' | 'sections' | 'overall' | 'partial' | 'timing' | 'confidence_intervals' | 'length_bias'>;
+export type TableInput = Pick<
+  Results,
+  'model' | 'suite' | 'subsets' | 'sections' | 'overall' | 'partial' | 'timing' | 'confidence_intervals' | 'length_bias' | 'section_details' | 'overall_details'
+>;
+
+const METRIC_LABEL: Record<string, string> = {
+  pairwise: 'pairwise accuracy (a tie is wrong)',
+  'best-of-n': 'best-of-N accuracy (1/#maxima when the chosen is among them)',
+  'style-matrix': 'RM-Bench style matrix: mean of hard, normal, easy',
+  'rb2-ties': 'RewardBench 2 Ties score',
+};
+
+const parts = (details: Record<string, number> | undefined) =>
+  details && 'hard' in details ? chalk.cyan(`  hard ${pct(details.hard!)}  normal ${pct(details.normal!)}  easy ${pct(details.easy!)}`) : '';
 
 export function renderTable(results: TableInput): string {
   const ci = results.confidence_intervals;
   const lines: string[] = [];
   const nameWidth = Math.max(12, ...Object.keys(results.subsets).map((s) => s.length)) + 2;
   lines.push(chalk.bold(`${results.model} on ${results.suite.name} v${results.suite.version}${results.partial ? chalk.yellow(' (partial run)') : ''}`));
-  lines.push(chalk.dim(`${''.padEnd(nameWidth)}  acc  [95% bootstrap interval]`));
+  const metrics = [...new Set(Object.values(results.subsets).map((s) => s.metric))];
+  lines.push(chalk.dim(`metric: ${metrics.map((m) => METRIC_LABEL[m] ?? m).join('; ')}`));
+  lines.push(chalk.dim(`${''.padEnd(nameWidth)}score [95% bootstrap interval]`));
   for (const section of Object.keys(results.sections)) {
-    lines.push('', chalk.bold(`${section.padEnd(nameWidth)}${pct(results.sections[section]!)}`) + range(ci.sections[section]));
+    lines.push('', chalk.bold(`${section.padEnd(nameWidth)}${pct(results.sections[section]!)}`) + range(ci.sections[section]) + parts(results.section_details?.[section]));
     for (const [name, s] of Object.entries(results.subsets)) {
       if (s.section !== section) continue;
       const ties = s.ties ? chalk.yellow(`  ${s.ties} tie${s.ties === 1 ? '' : 's'} (counted wrong)`) : '';
-      lines.push(`  ${name.padEnd(nameWidth - 2)}${pct(s.accuracy)}${range(ci.subsets[name])}  ${chalk.dim(`${s.correct}/${s.n}`)}${ties}`);
+      const labels = s.tie_labels ? chalk.dim(`  ${s.tie_labels} human tie label${s.tie_labels === 1 ? '' : 's'} not scored`) : '';
+      const correct = Number.isInteger(s.correct) ? String(s.correct) : s.correct.toFixed(2);
+      lines.push(`  ${name.padEnd(nameWidth - 2)}${pct(s.accuracy)}${range(ci.subsets[name])}  ${chalk.dim(`${correct}/${s.n}`)}${parts(s.details)}${ties}${labels}`);
     }
   }
   const t = results.timing;
-  lines.push('', chalk.bold(`${'Overall'.padEnd(nameWidth)}${pct(results.overall)}`) + range(ci.overall));
+  lines.push('', chalk.bold(`${'Overall'.padEnd(nameWidth)}${pct(results.overall)}`) + range(ci.overall) + parts(results.overall_details));
   if (results.length_bias.flag) lines.push(chalk.yellow(`length bias: ${results.length_bias.flag}`));
   lines.push(
     chalk.dim(
