@@ -114,7 +114,7 @@ describe('rmbench data import', () => {
     const dir = tempDir();
     const r = rmbench([
       'data', 'import', RB1_PARQUET, '--suite', 'rewardbench-v1', '--manifest', join(dir, 'datasets.manifest.json'),
-      '--map', 'prompt=question,chosen=response_A,rejected=response_B', '--sections', join(ROOT, 'datasets', 'rewardbench-v1.sections.json'),
+      '--map', 'prompt=question,chosen=response_A,rejected=response_B', '--sections', join(ROOT, 'datasets', 'sections', 'rewardbench-v1.json'),
     ]);
     expect(r.code).toBe(0);
     const shipped = readJson<{ suites: Record<string, { subsets: { name: string; sha256: string; rows: number; weight: number; length_category?: string }[] }> }>(join(ROOT, 'datasets.manifest.json'));

@@ -11,15 +11,16 @@ export function register(program: Command): void {
     .requiredOption('-s, --suite <name>', 'suite to create or extend')
     .option('--manifest <file>', 'manifest to write', 'datasets.manifest.json')
     .option('--out-dir <dir>', 'where the Arrow files go (default: datasets/<suite> beside the manifest)')
-    .option('--map <pairs>', 'column mapping FIELD=COLUMN,... (fields: id, subset, prompt, chosen, rejected)')
+    .option('--map <pairs>', 'column mapping FIELD=COLUMN,... (fields: id, subset, prompt, chosen, rejected, tie, documents)')
     .option('--subset <name>', 'subset name for every row (when the file has no subset column)')
+    .option('--metric <kind>', 'pairwise (default), best-of-n, style-matrix or rb2-ties; per subset in the sections file')
     .option('--sections <file>', 'JSON: {"sections": {"Name": {"weight": 1, "subsets": {"subset": weight}}}}')
     .option('--suite-version <v>', 'suite version (default: kept, or "1")')
     .option('--description <text>', 'suite description')
     .option('--source <text>', 'where the data comes from')
     .option('--license <text>', 'the data license')
     .action(async (file: string, o) => {
-      const { importData, parseColumnMap } = await import('../subsets/import.js');
+      const { importData, parseColumnMap, parseMetric } = await import('../subsets/import.js');
       const result = await importData({
         file,
         suite: o.suite,
@@ -27,6 +28,7 @@ export function register(program: Command): void {
         outDir: o.outDir,
         map: o.map ? parseColumnMap(o.map) : undefined,
         subset: o.subset,
+        metric: o.metric === undefined ? undefined : parseMetric(o.metric),
         sectionsFile: o.sections,
         version: o.suiteVersion,
         description: o.description,

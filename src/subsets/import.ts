@@ -11,10 +11,10 @@ import { UserError, ValidationError } from '../errors.js';
 import { toJson, writeFileAtomic } from '../io.js';
 import { rowsToArrow, sha256 } from './arrow.js';
 import { MANIFEST_VERSION, readManifest, validateManifest, type Manifest, type SubsetEntry, type SuiteEntry } from './manifest.js';
-import type { Message, MetricKind, PairRow, Prompt, Row } from './types.js';
+import { METRIC_KINDS, type Message, type MetricKind, type PairRow, type Prompt, type Row } from './types.js';
 
 /** Target field -> column name in the user's file. */
-export const MAPPABLE_FIELDS = ['id', 'subset', 'prompt', 'chosen', 'rejected', 'tie'] as const;
+export const MAPPABLE_FIELDS = ['id', 'subset', 'prompt', 'chosen', 'rejected', 'tie', 'documents'] as const;
 export type ColumnMap = Partial<Record<(typeof MAPPABLE_FIELDS)[number], string>>;
 
 const SectionsFileSchema = z
@@ -25,6 +25,8 @@ const SectionsFileSchema = z
     ),
     notes: z.record(z.string(), z.string()).optional(),
     length_categories: z.record(z.string(), z.enum(['longer', 'shorter', 'neutral'])).optional(),
+    /** Per-subset metric, overriding --metric (RewardBench 2: "Ties" is rb2-ties, the rest best-of-n). */
+    metrics: z.record(z.string(), z.enum(METRIC_KINDS)).optional(),
   })
   .strict();
 export type SectionsFile = z.infer<typeof SectionsFileSchema>;
@@ -62,6 +64,11 @@ export function parseColumnMap(spec: string): ColumnMap {
     map[target] = source;
   }
   return map;
+}
+
+export function parseMetric(value: string): MetricKind {
+  if ((METRIC_KINDS as readonly string[]).includes(value)) return value as MetricKind;
+  throw new UserError(`--metric "${value}": expected one of ${METRIC_KINDS.join(', ')}`);
 }
 
 async function readRecords(file: string): Promise<Record<string, unknown>[]> {
@@ -108,21 +115,43 @@ function toPrompt(value: unknown): Prompt | undefined {
   return messages.length && messages[messages.length - 1]!.role === 'user' ? messages : undefined;
 }
 
+/**
+ * Retrieved documents (RAG-RewardBench style) rendered in front of the question:
+ * "Document [1] (Title: t)\n<text>\n\nDocument [2] ...\n\nQuestion: <question>". Documents are strings
+ * or {title?, text} objects; in a conversation they go into the last user turn.
+ */
+export function withDocuments(prompt: Prompt, documents: unknown): Prompt | undefined {
+  if (!Array.isArray(documents)) return undefined;
+  const rendered: string[] = [];
+  for (const [i, d] of documents.entries()) {
+    const text = typeof d === 'string' ? d : (d as { text?: unknown })?.text;
+    const title = typeof d === 'string' ? undefined : (d as { title?: unknown })?.title;
+    if (typeof text !== 'string' || (title !== undefined && typeof title !== 'string')) return undefined;
+    rendered.push(`Document [${i + 1}]${title ? ` (Title: ${title})` : ''}\n${text}`);
+  }
+  const withDocs = (question: string) => `${rendered.join('\n\n')}\n\nQuestion: ${question}`;
+  if (typeof prompt === 'string') return withDocs(prompt);
+  const last = prompt[prompt.length - 1]!;
+  return [...prompt.slice(0, -1), { ...last, content: withDocs(last.content) }];
+}
+
 /** Maps raw records to rows (pairs, or response sets for the set metrics), listing every bad row (up to a limit). */
 export function recordsToRows(
   records: readonly Record<string, unknown>[],
   source: string,
   map: ColumnMap = {},
   fixedSubset?: string,
-  metric: MetricKind = 'pairwise',
+  metricOf: (subset: string) => MetricKind = () => 'pairwise',
 ): Row[] {
   const col = (field: keyof ColumnMap) => map[field] ?? field;
-  const sets = metric !== 'pairwise';
   const problems: string[] = [];
   const rows: Row[] = [];
   records.forEach((r, i) => {
     if (problems.length >= 20) return;
     const at = `row ${i}`;
+    const rawSubset = fixedSubset ?? r[col('subset')];
+    const metric = metricOf(String(rawSubset ?? ''));
+    const sets = metric !== 'pairwise';
     const responses = (field: 'chosen' | 'rejected'): string | string[] => {
       const v = r[col(field)];
       if (sets) {
@@ -136,13 +165,17 @@ export function recordsToRows(
     };
     const rawId = r[col('id')];
     const id = rawId === undefined || rawId === null ? String(i) : String(rawId);
-    const rawSubset = fixedSubset ?? r[col('subset')];
     if (typeof rawSubset !== 'string' || rawSubset === '') {
       problems.push(`${at}, field "${col('subset')}" (subset): missing; give --subset NAME or --map subset=COLUMN`);
     }
-    const prompt = toPrompt(r[col('prompt')]);
+    let prompt = toPrompt(r[col('prompt')]);
     if (prompt === undefined) {
       problems.push(`${at}, field "${col('prompt')}" (prompt): expected a string or a list of {role, content} ending with a user turn`);
+    }
+    const documents = r[col('documents')];
+    if (prompt !== undefined && documents !== undefined && documents !== null) {
+      prompt = withDocuments(prompt, documents);
+      if (prompt === undefined) problems.push(`${at}, field "${col('documents')}" (documents): expected a list of strings or {title?, text} objects`);
     }
     const row = { id, subset: String(rawSubset ?? ''), prompt: prompt ?? '', chosen: responses('chosen'), rejected: responses('rejected') } as Row;
     const tie = r[col('tie')];
@@ -172,8 +205,9 @@ export async function importData(options: ImportOptions): Promise<ImportResult> 
   const manifestPath = resolve(options.manifestPath);
   const root = dirname(manifestPath);
   const outDir = resolve(options.outDir ?? join(root, 'datasets', options.suite));
-  const metric = options.metric ?? 'pairwise';
-  const rows = recordsToRows(await readRecords(options.file), options.file, options.map, options.subset, metric);
+  const sections = options.sectionsFile ? readSectionsFile(options.sectionsFile) : undefined;
+  const metricOf = (subset: string): MetricKind => sections?.metrics?.[subset] ?? options.metric ?? 'pairwise';
+  const rows = recordsToRows(await readRecords(options.file), options.file, options.map, options.subset, metricOf);
   if (rows.length === 0) throw new UserError(`${options.file}: no rows`);
 
   const bySubset = new Map<string, Row[]>();
@@ -183,7 +217,6 @@ export async function importData(options: ImportOptions): Promise<ImportResult> 
     bySubset.set(row.subset, list);
   }
 
-  const sections = options.sectionsFile ? readSectionsFile(options.sectionsFile) : undefined;
   const placement = new Map<string, { section: string; weight: number }>();
   if (sections) {
     for (const [section, s] of Object.entries(sections.sections)) {
@@ -213,7 +246,7 @@ export async function importData(options: ImportOptions): Promise<ImportResult> 
       rows: subsetRows.length,
       section: place.section,
       weight: place.weight,
-      metric,
+      metric: metricOf(subset),
       ...(sections?.length_categories?.[subset] ? { length_category: sections.length_categories[subset] } : {}),
       source: options.source ?? previous?.source ?? basename(options.file),
       ...(options.license ? { license: options.license } : {}),
