@@ -11,6 +11,12 @@ export { aggregate, weightedMean, type Aggregate, type SubsetOutcomes } from './
 export { RESULTS_SCHEMA_VERSION, type Results, type PairOutcome, type SubsetResult, type Timing } from './report/schema.js';
 export { writeRun, readResults, readScores, defaultResultsPath, scoresPathFor } from './report/write.js';
 export { renderTable } from './report/table.js';
+export { renderHtmlReport, escapeHtml, type ReportPair } from './report/html.js';
+export { gate, holm, type GateVerdict, type GateOptions } from './report/gate.js';
+export { buildLeaderboard, leaderboardMarkdown, type Leaderboard } from './report/leaderboard.js';
+export { confidenceIntervals, bootstrap } from './report/bootstrap.js';
+export { lengthBias } from './report/length-bias.js';
+export { bestOfN, styleMatrix, ties } from './report/metrics.js';
 export { createScorer, BASELINES } from './scorers/index.js';
 export type { Scorer, ScorerInfo, ScorerStats, ResponseInput, ResponseOutputs } from './scorers/types.js';
 export { readModelFolder, RmbenchBlockSchema, type ModelFolder, type RmbenchBlock } from './scorers/model-folder.js';
