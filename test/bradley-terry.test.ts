@@ -31,7 +31,7 @@ async function scores(dir: string, run: { tokenBudget?: number; order?: number[]
     const order = run.order ?? inputs.map((_, i) => i);
     const out = await scorer.scoreResponses(order.map((i) => inputs[i]!));
     const byInput = new Array<number>(inputs.length);
-    order.forEach((i, k) => (byInput[i] = out[k]!.score));
+    order.forEach((i, k) => (byInput[i] = out[k]!.score!));
     return { values: byInput, scorer };
   } finally {
     await scorer.dispose();
@@ -95,7 +95,7 @@ describe('Bradley-Terry scorer on a real ONNX model', () => {
     const scorer = await createScorer(modelDir());
     try {
       const [a, b] = await scorer.scoreResponses(inputs.slice(0, 2));
-      expect(scorer.prefer(a!, b!)).toBe(a!.score - b!.score);
+      expect(scorer.prefer(a!, b!)).toBe(a!.score! - b!.score!);
       expect(scorer.prefer(b!, a!)).toBe(-scorer.prefer(a!, b!));
       expect(scorer.prefer(a!, a!)).toBe(0);
     } finally {

@@ -1,7 +1,8 @@
 /**
  * @file Batches by token budget: inputs sorted by length (longest first), each batch as many as fit
  * in `tokenBudget` padded tokens. Padding waste stays small, and memory per batch is bounded
- * whatever the texts' lengths.
+ * whatever the texts' lengths. Models that also read the prompt on its own get a second padded
+ * input per batch; its padded tokens count against the same budget.
  */
 
 export interface Batch {
@@ -9,18 +10,23 @@ export interface Batch {
   indices: number[];
   /** Padded sequence length of the batch (its longest input). */
   length: number;
+  /** Padded length of the prompt input (its longest prompt), when there is one. */
+  promptLength?: number;
 }
 
-export function planBatches(lengths: readonly number[], tokenBudget: number): Batch[] {
+export function planBatches(lengths: readonly number[], tokenBudget: number, promptLengths?: readonly number[]): Batch[] {
   if (!(Number.isInteger(tokenBudget) && tokenBudget > 0)) throw new RangeError(`token budget must be a positive integer, got ${tokenBudget}`);
   const order = lengths.map((_, i) => i).sort((a, b) => lengths[b]! - lengths[a]! || a - b);
   const batches: Batch[] = [];
   let current: Batch | undefined;
   for (const i of order) {
-    if (current && (current.indices.length + 1) * current.length <= tokenBudget) {
+    const prompt = promptLengths ? Math.max(1, promptLengths[i]!) : 0;
+    const cost = (b: Batch) => (b.indices.length + 1) * (b.length + Math.max(b.promptLength ?? 0, prompt));
+    if (current && cost(current) <= tokenBudget) {
       current.indices.push(i);
+      if (promptLengths) current.promptLength = Math.max(current.promptLength!, prompt);
     } else {
-      current = { indices: [i], length: Math.max(1, lengths[i]!) };
+      current = { indices: [i], length: Math.max(1, lengths[i]!), ...(promptLengths ? { promptLength: prompt } : {}) };
       batches.push(current);
     }
   }

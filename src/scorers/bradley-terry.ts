@@ -2,19 +2,15 @@
  * @file Bradley-Terry: one scalar reward per response, read from the model's output
  * (rmbench.output, column rmbench.score_index). A pair is decided by the score difference.
  */
-import { hashModelFiles, type ModelFolder } from './model-folder.js';
+import { UserError } from '../errors.js';
+import { hashModelFiles, outputNames, type ModelFolder } from './model-folder.js';
 import { OnnxResponseModel, type OnnxModelOptions } from './onnx-model.js';
 import type { ResponseOutputs, Scorer } from './types.js';
 
 export async function createBradleyTerryScorer(folder: ModelFolder, options: OnnxModelOptions = {}): Promise<Scorer> {
-  const { output, score_index: index } = folder.rmbench;
-  const [model, sha256] = await Promise.all([OnnxResponseModel.open(folder, options), hashModelFiles(folder)]);
-  try {
-    model.requireOutputs([output]);
-  } catch (err) {
-    await model.dispose();
-    throw err;
-  }
+  const index = folder.rmbench.score_index;
+  const output = outputNames(folder.rmbench).score!;
+  const [model, sha256] = await Promise.all([OnnxResponseModel.openFor(folder, options, { required: [output] }), hashModelFiles(folder)]);
   return {
     info: { kind: 'bradley-terry', model: folder.name, path: folder.path, sha256, config: { ...model.config, output, score_index: index } },
     stats: model.stats,
@@ -23,7 +19,7 @@ export async function createBradleyTerryScorer(folder: ModelFolder, options: Onn
       return rows.map((row) => {
         const values = row[output]!;
         if (index >= values.length) {
-          throw new RangeError(`${folder.onnxPath}: output "${output}" has ${values.length} value(s) per response; rmbench.score_index is ${index}`);
+          throw new UserError(`${folder.onnxPath}: output "${output}" has ${values.length} value(s) per response; rmbench.score_index is ${index}`);
         }
         return { score: values[index]! };
       });

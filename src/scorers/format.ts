@@ -5,6 +5,8 @@
  *   tokens, so the result is tokenised without adding more (as HF apply_chat_template does).
  * - "plain": every turn as "<Role>: <content>", turns separated by a blank line, ending with
  *   "Assistant: <response>"; tokenised with the tokenizer's own special tokens (e.g. [CLS] ... [SEP]).
+ * Prompt-conditioned models (ArmoRM's gating, GPM's lambda) also read the prompt on its own: the
+ * same format without the response (for templates: the prompt's messages with a generation prompt).
  */
 import { promptMessages, type Message, type Prompt } from '../subsets/types.js';
 
@@ -17,8 +19,13 @@ export function conversation(prompt: Prompt, response: string): Message[] {
   return [...promptMessages(prompt), { role: 'assistant', content: response }];
 }
 
+const plainTurns = (messages: readonly Message[]): string => messages.map((m) => `${ROLE_LABEL[m.role]}: ${m.content}`).join('\n\n');
+
 export function formatPlain(prompt: Prompt, response: string): string {
-  return conversation(prompt, response)
-    .map((m) => `${ROLE_LABEL[m.role]}: ${m.content}`)
-    .join('\n\n');
+  return plainTurns(conversation(prompt, response));
+}
+
+/** The prompt alone in the plain format: its turns as formatPlain writes them, no "Assistant:" line. */
+export function formatPlainPrompt(prompt: Prompt): string {
+  return plainTurns(promptMessages(prompt));
 }

@@ -10,13 +10,15 @@ export const BASELINES = ['length'] as const;
 
 const FOLDER_SCORERS: Record<ScorerKind, (folder: ModelFolder, options: OnnxModelOptions) => Promise<Scorer>> = {
   'bradley-terry': async (folder, options) => (await import('./bradley-terry.js')).createBradleyTerryScorer(folder, options),
+  armorm: async (folder, options) => (await import('./armorm.js')).createArmoScorer(folder, options),
+  gpm: async (folder, options) => (await import('./gpm.js')).createGpmScorer(folder, options),
 };
 
-/** Opens the scorer for a model argument: "length", or a path to a model folder. */
+/** Opens the scorer for a model argument: "length", or a path to a model folder (options.dtype picks its weight variant). */
 export async function createScorer(model: string, options: OnnxModelOptions = {}): Promise<Scorer> {
   if (model === 'length') return (await import('./length.js')).createLengthScorer();
   const { readModelFolder } = await import('./model-folder.js');
-  const folder = readModelFolder(model);
+  const folder = readModelFolder(model, { dtype: options.dtype });
   return FOLDER_SCORERS[folder.rmbench.scorer](folder, options);
 }
 

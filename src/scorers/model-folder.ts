@@ -3,8 +3,10 @@
  *   config.json            (model_type; optional "rmbench" block, below)
  *   tokenizer.json         (Hugging Face tokenizers format)
  *   tokenizer_config.json  (pad_token, chat_template, model_max_length, padding/truncation side)
- *   onnx/model.onnx        (or the file the rmbench block names)
- * The rmbench block says how to run the model so that no model needs code changes.
+ *   onnx/model.onnx        (or the file the rmbench block names; model_fp16.onnx and
+ *                           model_quantized.onnx beside it are the fp16 and q8 variants)
+ * The rmbench block says how to run the model so that no model needs code changes; its
+ * kind-specific fields (outputs, objectives, transform, tau...) are checked against the kind.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
@@ -13,25 +15,103 @@ import { z } from 'zod';
 import { UserError, ValidationError } from '../errors.js';
 import { TEXT_FORMATS } from './format.js';
 
-export const SCORER_KINDS = ['bradley-terry'] as const;
+export const SCORER_KINDS = ['bradley-terry', 'armorm', 'gpm'] as const;
 export type ScorerKind = (typeof SCORER_KINDS)[number];
+
+/** Weight variants, named as transformers.js and optimum name the files. */
+export const DTYPES = ['fp32', 'fp16', 'q8'] as const;
+export type Dtype = (typeof DTYPES)[number];
+const DTYPE_SUFFIX: Record<Dtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized' };
+
+/** The outputs each kind reads, by role, with their default names. */
+export const KIND_OUTPUTS = {
+  'bradley-terry': { score: 'logits' },
+  armorm: { rewards: 'rewards', gating: 'gating_output', score: 'score' },
+  gpm: { embedding: 'embedding', lambda: 'lambda' },
+} as const satisfies Record<ScorerKind, Record<string, string>>;
+
+/** Fields that only some kinds read; anything else applies to every kind. */
+const KIND_FIELDS: Record<string, readonly ScorerKind[]> = {
+  output: ['bradley-terry'],
+  score_index: ['bradley-terry'],
+  outputs: ['armorm', 'gpm'],
+  objectives: ['armorm'],
+  transform: ['armorm'],
+  verbosity_penalties: ['armorm'],
+  verbosity_objective: ['armorm'],
+  tau: ['gpm'],
+};
 
 export const RmbenchBlockSchema = z
   .object({
     scorer: z.enum(SCORER_KINDS).default('bradley-terry'),
     onnx_file: z.string().default('onnx/model.onnx'),
-    /** Output tensor holding the reward: [batch] or [batch, k]. */
-    output: z.string().default('logits'),
-    /** Column of a [batch, k] output that is the reward. */
+    /** Bradley-Terry: output tensor holding the reward, [batch] or [batch, k] (default "logits"). */
+    output: z.string().optional(),
+    /** Bradley-Terry: column of a [batch, k] output that is the reward. */
     score_index: z.number().int().nonnegative().default(0),
+    /** ArmoRM and GPM: output names by role (ArmoRM: rewards, gating, score; GPM: embedding, lambda). */
+    outputs: z
+      .object({ rewards: z.string(), gating: z.string(), score: z.string(), embedding: z.string(), lambda: z.string() })
+      .partial()
+      .strict()
+      .optional(),
+    /** ArmoRM: one name per objective (default objective_0 ...). */
+    objectives: z.array(z.string().min(1)).min(1).optional(),
+    /** ArmoRM: k x k matrix M, adjusted rewards = r M, i.e. transform[j][k] weighs raw objective j in objective k. */
+    transform: z.array(z.array(z.number())).optional(),
+    /** ArmoRM: per-objective verbosity penalty c_k: adjusted r_k = r_k - c_k * r_verbosity. */
+    verbosity_penalties: z.array(z.number()).optional(),
+    /** ArmoRM: the verbosity objective, by index or by name in `objectives`. */
+    verbosity_objective: z.union([z.number().int().nonnegative(), z.string()]).optional(),
+    /** GPM: temperature of P(a beats b) = sigmoid(s(a, b) / tau) (default 0.1). */
+    tau: z.number().positive().optional(),
     max_length: z.number().int().positive().optional(),
     /** "left" drops the start of a long text and keeps the response at its end. */
     truncation_side: z.enum(['left', 'right']).optional(),
     padding_side: z.enum(['left', 'right']).optional(),
     text_format: z.enum(TEXT_FORMATS).optional(),
+    /** Add the tokenizer's own special tokens (default: true for "plain", false for "chat_template"). */
+    add_special_tokens: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((block, ctx) => {
+    for (const [field, kinds] of Object.entries(KIND_FIELDS)) {
+      const value = (block as Record<string, unknown>)[field];
+      if (value === undefined || (field === 'score_index' && value === 0) || kinds.includes(block.scorer)) continue;
+      ctx.addIssue({ code: 'custom', path: [field], message: `applies to scorer ${kinds.map((k) => `"${k}"`).join(', ')} only (this block's scorer is "${block.scorer}")` });
+    }
+    const roles = Object.keys(KIND_OUTPUTS[block.scorer]);
+    for (const role of Object.keys(block.outputs ?? {})) {
+      if (!roles.includes(role)) ctx.addIssue({ code: 'custom', path: ['outputs', role], message: `scorer "${block.scorer}" reads outputs ${roles.join(', ')}` });
+    }
+    if (block.transform && block.verbosity_penalties) {
+      ctx.addIssue({ code: 'custom', path: ['transform'], message: 'give either transform or verbosity_penalties, not both' });
+    }
+    if (block.verbosity_penalties && block.verbosity_objective === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['verbosity_objective'], message: 'needed with verbosity_penalties (the index or name of the verbosity objective)' });
+    }
+  });
 export type RmbenchBlock = z.infer<typeof RmbenchBlockSchema>;
+
+/** Output name per role for the block's kind: the block's names over the defaults. */
+export function outputNames(block: RmbenchBlock): Record<string, string> {
+  const names: Record<string, string> = { ...KIND_OUTPUTS[block.scorer] };
+  if (block.scorer === 'bradley-terry') names.score = block.output ?? names.score!;
+  else Object.assign(names, block.outputs);
+  return names;
+}
+
+export function parseDtype(value: string): Dtype {
+  if ((DTYPES as readonly string[]).includes(value)) return value as Dtype;
+  throw new UserError(`unknown dtype "${value}" (expected one of: ${DTYPES.join(', ')})`);
+}
+
+/** The file of each dtype variant, relative to the folder: onnx/model.onnx -> onnx/model_fp16.onnx ... */
+export function variantFiles(onnxFile: string): Record<Dtype, string> {
+  const stem = onnxFile.endsWith('.onnx') ? onnxFile.slice(0, -'.onnx'.length) : onnxFile;
+  return Object.fromEntries(DTYPES.map((d) => [d, d === 'fp32' ? onnxFile : `${stem}${DTYPE_SUFFIX[d]}.onnx`])) as Record<Dtype, string>;
+}
 
 const REQUIRED_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
 
@@ -41,7 +121,15 @@ export interface ModelFolder {
   config: Record<string, unknown>;
   tokenizerConfig: Record<string, unknown>;
   rmbench: RmbenchBlock;
+  /** The weight variant in use, and its graph (absolute). */
+  dtype: Dtype;
+  onnxFile: string;
   onnxPath: string;
+}
+
+export interface ReadModelFolderOptions {
+  /** Which variant to load (default fp32: rmbench.onnx_file itself). */
+  dtype?: Dtype;
 }
 
 function readJson(path: string): Record<string, unknown> {
@@ -55,19 +143,28 @@ function readJson(path: string): Record<string, unknown> {
 }
 
 /** Reads and validates a model folder; every missing file is listed at once. */
-export function readModelFolder(dir: string): ModelFolder {
+export function readModelFolder(dir: string, options: ReadModelFolderOptions = {}): ModelFolder {
   const path = resolve(dir);
   if (!existsSync(path) || !statSync(path).isDirectory()) {
     throw new UserError(`${path}: model folder not found (expected a folder with config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx, or the baseline "length")`);
   }
-  const missing = REQUIRED_FILES.filter((f) => !existsSync(join(path, f)));
+  const missing: string[] = REQUIRED_FILES.filter((f) => !existsSync(join(path, f)));
   const config = existsSync(join(path, 'config.json')) ? readJson(join(path, 'config.json')) : {};
   const parsed = RmbenchBlockSchema.safeParse(config.rmbench ?? {});
   if (!parsed.success) {
     throw new ValidationError(join(path, 'config.json'), parsed.error.issues.map((i) => `rmbench.${i.path.join('.')}: ${i.message}`));
   }
-  const onnxPath = join(path, parsed.data.onnx_file);
-  if (!existsSync(onnxPath)) missing.push(parsed.data.onnx_file as never);
+  const dtype = options.dtype ?? 'fp32';
+  const variants = variantFiles(parsed.data.onnx_file);
+  const onnxFile = variants[dtype];
+  if (!existsSync(join(path, onnxFile))) {
+    if (dtype === 'fp32') {
+      missing.push(onnxFile);
+    } else {
+      const present = DTYPES.filter((d) => existsSync(join(path, variants[d]))).map((d) => `${variants[d]} (${d})`);
+      throw new UserError(`${path}: dtype "${dtype}" needs ${onnxFile}, which is not there (present: ${present.join(', ') || 'none'})`);
+    }
+  }
   if (missing.length) throw new UserError(`${path}: model folder is missing ${missing.join(', ')}`);
   return {
     path,
@@ -75,15 +172,21 @@ export function readModelFolder(dir: string): ModelFolder {
     config,
     tokenizerConfig: readJson(join(path, 'tokenizer_config.json')),
     rmbench: parsed.data,
-    onnxPath,
+    dtype,
+    onnxFile,
+    onnxPath: join(path, onnxFile),
   };
+}
+
+/** External data files of a graph, as exporters name them (model.onnx_data, model.onnx.data). */
+export function externalDataFiles(onnxPath: string): string[] {
+  return [`${onnxPath}_data`, `${onnxPath}.data`].filter((f) => existsSync(f));
 }
 
 /** sha256 of the ONNX file and its external data files, streamed (models can be many GB). */
 export async function hashModelFiles(folder: ModelFolder): Promise<string> {
   const hash = createHash('sha256');
-  const files = [folder.onnxPath, `${folder.onnxPath}_data`, `${folder.onnxPath}.data`].filter((f) => existsSync(f));
-  for (const file of files) {
+  for (const file of [folder.onnxPath, ...externalDataFiles(folder.onnxPath)]) {
     await new Promise<void>((done, fail) => {
       createReadStream(file)
         .on('data', (chunk) => hash.update(chunk))

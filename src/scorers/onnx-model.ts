@@ -1,200 +1,371 @@
 /**
  * @file Runs a model folder's ONNX graph over responses: format -> tokenise once per distinct text ->
  * run once per distinct token sequence, in token-budget batches -> one output row per response.
- * Scorer kinds (Bradley-Terry, and those that read several outputs) are thin views over it.
+ * Scorer kinds (Bradley-Terry, ArmoRM, GPM) are thin views over it.
+ *
+ * Inputs it feeds (int64 [batch, sequence]): input_ids; attention_mask, built from the sequence
+ * lengths, never from the ids (a pad id inside the text stays visible); position_ids = cumulative
+ * sum of the mask minus 1, clipped at 0 (so left padding starts real tokens at 0); token_type_ids = 0.
+ * Prompt-conditioned heads also get the prompt encoded on its own, as prompt_input_ids and
+ * prompt_attention_mask (int64 [batch, prompt_sequence]), truncated keeping its end.
  */
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../errors.js';
-import { conversation, formatPlain, type TextFormat } from './format.js';
 import { planBatches } from './batching.js';
-import type { ModelFolder } from './model-folder.js';
+import type { Dtype, ModelFolder } from './model-folder.js';
 import { openSession, type Device } from './onnx-session.js';
-import { ModelTokenizer, type Side } from './tokenize.js';
+import { loadTextSetup, type TextSetup } from './text-setup.js';
+import type { Side } from './tokenize.js';
 import { emptyStats, type ResponseInput, type ScorerStats } from './types.js';
 
 export const DEFAULT_TOKEN_BUDGET = 4096;
-const MAX_SANE_LENGTH = 1_000_000; // HF writes 1e30 for "no limit" in model_max_length.
-const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids', 'position_ids']);
+export const TEXT_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids', 'position_ids'] as const;
+export const PROMPT_INPUTS = ['prompt_input_ids', 'prompt_attention_mask'] as const;
+const KNOWN_INPUTS: ReadonlySet<string> = new Set([...TEXT_INPUTS, ...PROMPT_INPUTS]);
 
 export interface OnnxModelOptions {
   device?: Device;
   threads?: number;
   /** Padded tokens per batch (default 4096). */
   tokenBudget?: number;
+  /** Weight variant: fp32 (onnx/model.onnx), fp16 (model_fp16.onnx), q8 (model_quantized.onnx). */
+  dtype?: Dtype;
   onWarning?: (message: string) => void;
 }
 
 /** Output rows for one response: output name -> that response's values. */
 export type OutputRow = Record<string, Float32Array>;
 
-function positiveNumber(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 && value < MAX_SANE_LENGTH ? value : undefined;
+interface Sequence {
+  ids: number[];
+  /** The prompt alone, for graphs with prompt inputs. */
+  prompt?: number[];
 }
+
+/** What is wrong with a graph's inputs for rmbench, one line per problem (empty when fine). */
+export function inputProblems(inputs: readonly ort.InferenceSession.ValueMetadata[]): string[] {
+  const problems: string[] = [];
+  const names = inputs.map((i) => i.name);
+  const unknown = names.filter((n) => !KNOWN_INPUTS.has(n));
+  if (unknown.length) {
+    problems.push(`unknown input${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: rmbench feeds ${[...KNOWN_INPUTS].join(', ')}`);
+  }
+  if (!names.includes('input_ids')) problems.push('no input_ids input');
+  if (names.includes('prompt_attention_mask') && !names.includes('prompt_input_ids')) problems.push('prompt_attention_mask without prompt_input_ids');
+  for (const input of inputs) {
+    if (KNOWN_INPUTS.has(input.name) && input.isTensor && input.type !== 'int64') problems.push(`input ${input.name} is ${input.type}; rmbench feeds int64`);
+  }
+  return problems;
+}
+
+/** float32 values of an output tensor (float16 and float64 outputs are converted). */
+export function floatValues(tensor: ort.Tensor): Float32Array {
+  const data = tensor.data;
+  if (tensor.type === 'float32') return data as Float32Array;
+  if (tensor.type === 'float64') return Float32Array.from(data as Float64Array);
+  if (tensor.type === 'float16') {
+    const bits = data as Uint16Array;
+    const out = new Float32Array(bits.length);
+    for (let i = 0; i < bits.length; i++) out[i] = float16ToNumber(bits[i]!);
+    return out;
+  }
+  throw new TypeError(`${tensor.type} is not a floating-point type`);
+}
+
+/** IEEE 754 binary16 bits -> number (exact). */
+export function float16ToNumber(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const mant = h & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+/** Short and long probe texts, with different prompts, for the padding check. */
+const PROBE: readonly ResponseInput[] = [
+  { prompt: 'Hi', response: 'Hello.' },
+  {
+    prompt: 'Could you explain, in a few sentences, why the sky looks blue during the day?',
+    response: 'Sunlight is scattered by the molecules of the air, and blue light is scattered much more than red light, so the sky looks blue.',
+  },
+];
 
 export class OnnxResponseModel {
   readonly stats: ScorerStats = emptyStats();
   readonly config: Record<string, unknown>;
-  private readonly textFormat: TextFormat;
-  private readonly paddingSide: Side;
+  /** The graph reads the prompt on its own (prompt_input_ids). */
+  readonly promptInputs: boolean;
+  readonly paddingSide: Side;
   private readonly tokenBudget: number;
+  private warnedDoubleBos = false;
 
   private constructor(
     readonly folder: ModelFolder,
-    private readonly tokenizer: ModelTokenizer,
-    private readonly session: ort.InferenceSession,
+    readonly text: TextSetup,
+    readonly session: ort.InferenceSession,
     readonly device: Device,
-    requested: OnnxModelOptions,
+    private readonly options: OnnxModelOptions,
   ) {
-    const block = folder.rmbench;
-    this.textFormat = block.text_format ?? (tokenizer.hasChatTemplate ? 'chat_template' : 'plain');
-    this.paddingSide = block.padding_side ?? (folder.tokenizerConfig.padding_side === 'left' ? 'left' : 'right');
-    this.tokenBudget = requested.tokenBudget ?? DEFAULT_TOKEN_BUDGET;
+    const tokenizer = text.tokenizer;
+    this.paddingSide = text.paddingSide.value;
+    this.tokenBudget = options.tokenBudget ?? DEFAULT_TOKEN_BUDGET;
+    this.promptInputs = session.inputNames.includes('prompt_input_ids');
     this.config = {
-      onnx_file: block.onnx_file,
-      text_format: this.textFormat,
-      chat_template: this.textFormat === 'chat_template' ? (folder.tokenizerConfig.chat_template ?? null) : null,
-      add_special_tokens: tokenizer.settings.addSpecialTokens,
-      max_length: tokenizer.settings.maxLength,
-      truncation_side: tokenizer.settings.truncationSide,
+      onnx_file: folder.onnxFile,
+      dtype: folder.dtype,
+      text_format: text.format.value,
+      chat_template: text.format.value === 'chat_template' ? (folder.tokenizerConfig.chat_template ?? null) : null,
+      add_special_tokens: text.addSpecialTokens.value,
+      bos: { token: text.bos.token, template_emits: text.bos.templateEmits, tokenizer_adds: text.bos.tokenizerAdds, double_bos_avoided: text.bos.doubleBos },
+      max_length: text.maxLength.value,
+      truncation_side: text.truncationSide.value,
+      prompt_truncation_side: this.promptInputs ? 'left' : null,
       padding_side: this.paddingSide,
       pad_token_id: tokenizer.padTokenId,
       pad_token_source: tokenizer.padTokenSource,
       inputs: [...session.inputNames],
       device: device,
-      requested_device: requested.device ?? 'cpu',
-      threads: requested.threads ?? null,
+      requested_device: options.device ?? 'cpu',
+      threads: options.threads ?? null,
       batch_policy: { kind: 'token_budget', token_budget: this.tokenBudget, order: 'length_descending' },
     };
   }
 
   static async open(folder: ModelFolder, options: OnnxModelOptions = {}): Promise<OnnxResponseModel> {
-    const block = folder.rmbench;
-    const cfg = folder.tokenizerConfig;
-    const maxLength =
-      block.max_length ?? positiveNumber(cfg.model_max_length) ?? positiveNumber(folder.config.max_position_embeddings) ?? null;
-    const truncationSide: Side = block.truncation_side ?? (cfg.truncation_side === 'right' ? 'right' : 'left');
-    // Peek at the template first: a chat template emits its own special tokens.
-    const probe = await ModelTokenizer.load(folder, { maxLength, truncationSide, addSpecialTokens: true });
-    const format = block.text_format ?? (probe.hasChatTemplate ? 'chat_template' : 'plain');
-    if (format === 'chat_template' && !probe.hasChatTemplate) {
-      throw new UserError(`${folder.path}: rmbench.text_format is "chat_template" but tokenizer_config.json has no chat_template`);
-    }
-    const tokenizer =
-      format === 'chat_template' ? await ModelTokenizer.load(folder, { maxLength, truncationSide, addSpecialTokens: false }) : probe;
+    const text = await loadTextSetup(folder);
+    const tokenizer = text.tokenizer;
     if (tokenizer.padTokenSource !== 'pad_token') {
       options.onWarning?.(`${folder.name}: tokenizer has no pad_token; padding with ${tokenizer.padTokenSource} (id ${tokenizer.padTokenId}); the attention mask hides it`);
     }
     const { session, device } = await openSession(folder.onnxPath, { device: options.device ?? 'cpu', threads: options.threads, onWarning: options.onWarning });
-    const unknown = session.inputNames.filter((n) => !KNOWN_INPUTS.has(n));
-    if (unknown.length || !session.inputNames.includes('input_ids')) {
+    const problems = inputProblems(session.inputMetadata);
+    if (problems.length) {
       await session.release();
-      throw new UserError(
-        `${folder.onnxPath}: model inputs are [${session.inputNames.join(', ')}]; rmbench feeds input_ids and, when present, attention_mask, token_type_ids, position_ids`,
-      );
+      throw new UserError(`${folder.onnxPath}: model inputs are [${session.inputNames.join(', ')}]: ${problems.join('; ')}`);
     }
-    return new OnnxResponseModel(folder, tokenizer, session, device, options);
+    return new OnnxResponseModel(folder, text, session, device, options);
+  }
+
+  /** A model from parts already loaded and checked (inspect loads them one by one to report on each). */
+  static fromParts(folder: ModelFolder, text: TextSetup, opened: { session: ort.InferenceSession; device: Device }, options: OnnxModelOptions = {}): OnnxResponseModel {
+    return new OnnxResponseModel(folder, text, opened.session, opened.device, options);
+  }
+
+  /**
+   * Opens the model for a scorer kind: the graph must have the `required` outputs; `optional` ones
+   * are read when present. Padding must not change any of them (a warning otherwise). Releases the
+   * session on failure.
+   */
+  static async openFor(folder: ModelFolder, options: OnnxModelOptions, outputs: { required: readonly string[]; optional?: readonly string[]; hint?: string }): Promise<OnnxResponseModel> {
+    const model = await OnnxResponseModel.open(folder, options);
+    try {
+      model.requireOutputs(outputs.required, outputs.hint);
+      await model.checkPadding([...outputs.required, ...(outputs.optional ?? []).filter((n) => model.hasOutput(n))]);
+      return model;
+    } catch (err) {
+      await model.dispose();
+      throw err;
+    }
   }
 
   /** Checks that the graph has these outputs; names the ones it lacks. */
-  requireOutputs(names: readonly string[]): void {
+  requireOutputs(names: readonly string[], hint = 'set rmbench.output in config.json'): void {
     const missing = names.filter((n) => !this.session.outputNames.includes(n));
     if (missing.length) {
-      throw new UserError(
-        `${this.folder.onnxPath}: no output ${missing.map((n) => `"${n}"`).join(', ')} (outputs: ${this.session.outputNames.join(', ')}); set rmbench.output in config.json`,
-      );
+      throw new UserError(`${this.folder.onnxPath}: no output ${missing.map((n) => `"${n}"`).join(', ')} (outputs: ${this.session.outputNames.join(', ')}); ${hint}`);
     }
   }
 
+  hasOutput(name: string): boolean {
+    return this.session.outputNames.includes(name);
+  }
+
+  /** The text the model reads for a response. */
   format(input: ResponseInput): string {
-    return this.textFormat === 'chat_template'
-      ? this.tokenizer.applyChatTemplate(conversation(input.prompt, input.response))
-      : formatPlain(input.prompt, input.response);
+    return this.text.text(input.prompt, input.response);
+  }
+
+  /** The prompt-only text (for graphs with prompt inputs). */
+  formatPrompt(input: ResponseInput): string {
+    return this.text.promptText(input.prompt);
+  }
+
+  /** Token ids of one response (and of its prompt alone, for graphs with prompt inputs). */
+  private sequence(input: ResponseInput, text = this.format(input), promptText = this.promptInputs ? this.formatPrompt(input) : undefined): Sequence {
+    const tokenizer = this.text.tokenizer;
+    return { ids: tokenizer.encode(text), ...(promptText === undefined ? {} : { prompt: tokenizer.encode(promptText, 'left') }) };
+  }
+
+  private encode(inputs: readonly ResponseInput[]): { sequences: Sequence[]; sequenceOf: number[]; uniqueTexts: number } {
+    // Distinct texts are tokenised once; distinct token sequences are run once, so identical
+    // inputs get bit-identical outputs.
+    const textIndex = new Map<string, number>();
+    const textToSequence: number[] = [];
+    const sequenceIndex = new Map<string, number>();
+    const sequences: Sequence[] = [];
+    const sequenceOf = inputs.map((input) => {
+      const text = this.format(input);
+      const promptText = this.promptInputs ? this.formatPrompt(input) : undefined;
+      const textKey = promptText === undefined ? text : `${text}\u0000${promptText}`;
+      let t = textIndex.get(textKey);
+      if (t === undefined) {
+        t = textIndex.size;
+        textIndex.set(textKey, t);
+        const sequence = this.sequence(input, text, promptText);
+        const key = `${sequence.ids.join(',')}|${sequence.prompt?.join(',') ?? ''}`;
+        let s = sequenceIndex.get(key);
+        if (s === undefined) {
+          s = sequences.length;
+          sequenceIndex.set(key, s);
+          sequences.push(sequence);
+        }
+        textToSequence.push(s);
+      }
+      return textToSequence[t]!;
+    });
+    if (this.text.tokenizer.doubleBosAvoided && !this.warnedDoubleBos) {
+      this.warnedDoubleBos = true;
+      this.options.onWarning?.(
+        `${this.folder.name}: the chat template emits BOS (${this.text.bos.token}) and the tokenizer adds another (add_special_tokens); each text keeps one`,
+      );
+    }
+    return { sequences, sequenceOf, uniqueTexts: textIndex.size };
   }
 
   /** Runs the graph for every response; returns the named outputs' rows, one per response. */
   async run(inputs: readonly ResponseInput[], outputs: readonly string[], onProgress?: (done: number, total: number) => void): Promise<OutputRow[]> {
     const t0 = performance.now();
-    // Distinct formatted texts are tokenised once; distinct token sequences are run once, so
-    // identical inputs get bit-identical outputs.
-    const textIndex = new Map<string, number>();
-    const inputOf: number[] = new Array(inputs.length);
-    const sequenceIndex = new Map<string, number>();
-    const sequences: number[][] = [];
-    const textToSequence: number[] = [];
-    inputs.forEach((input, i) => {
-      const text = this.format(input);
-      let t = textIndex.get(text);
-      if (t === undefined) {
-        t = textIndex.size;
-        textIndex.set(text, t);
-        const ids = this.tokenizer.encode(text);
-        const key = ids.join(',');
-        let s = sequenceIndex.get(key);
-        if (s === undefined) {
-          s = sequences.length;
-          sequenceIndex.set(key, s);
-          sequences.push(ids);
-        }
-        textToSequence.push(s);
-      }
-      inputOf[i] = textToSequence[t]!;
-    });
-    const t1 = performance.now();
-    this.stats.tokenizeMs += t1 - t0;
+    const { sequences, sequenceOf, uniqueTexts } = this.encode(inputs);
+    this.stats.tokenizeMs += performance.now() - t0;
     this.stats.responses += inputs.length;
-    this.stats.uniqueTexts += textIndex.size;
+    this.stats.uniqueTexts += uniqueTexts;
     this.stats.uniqueInputs += sequences.length;
 
     const rows: OutputRow[] = new Array(sequences.length);
-    const batches = planBatches(sequences.map((s) => s.length), this.tokenBudget);
+    const batches = planBatches(
+      sequences.map((s) => s.ids.length),
+      this.tokenBudget,
+      this.promptInputs ? sequences.map((s) => s.prompt!.length) : undefined,
+    );
     let done = 0;
     for (const batch of batches) {
-      const result = await this.runBatch(batch.indices.map((i) => sequences[i]!), batch.length, outputs);
+      const result = await this.runBatch(batch.indices.map((i) => sequences[i]!), outputs, this.paddingSide);
       batch.indices.forEach((seq, b) => (rows[seq] = result[b]!));
       done += batch.indices.length;
       onProgress?.(done, sequences.length);
     }
-    return inputOf.map((s) => rows[s]!);
+    return sequenceOf.map((s) => rows[s]!);
   }
 
-  private async runBatch(batch: readonly number[][], length: number, outputs: readonly string[]): Promise<OutputRow[]> {
+  /**
+   * Does padding change the outputs? Runs a short probe text alone, then padded beside a longer one
+   * on the given side; returns the largest relative difference over the outputs. A graph that pools
+   * the last token by position, or by comparing ids with a pad id other than the one fed, fails it.
+   */
+  async paddingProbe(outputs: readonly string[], side: Side): Promise<number> {
+    const [short, long] = PROBE.map((input) => this.sequence(input));
+    if (short!.ids.length === long!.ids.length && short!.prompt?.length === long!.prompt?.length) return 0; // max_length: nothing to pad
+    const [alone] = await this.runBatch([short!], outputs, side, false);
+    const [, padded] = await this.runBatch([long!, short!], outputs, side, false);
+    let worst = 0;
+    for (const name of outputs) {
+      const a = alone![name]!;
+      const b = padded![name]!;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(a[i]!)));
+    }
+    return worst;
+  }
+
+  /** Largest relative change padding may make (reduced-precision variants get more room). */
+  get paddingTolerance(): number {
+    return this.folder.dtype === 'fp32' ? 1e-3 : 1e-2;
+  }
+
+  /** Warns when padding on the configured side changes the outputs (see paddingProbe). */
+  async checkPadding(outputs: readonly string[]): Promise<void> {
+    const tolerance = this.paddingTolerance;
+    const diff = await this.paddingProbe(outputs, this.paddingSide);
+    if (diff <= tolerance) return;
+    const other: Side = this.paddingSide === 'left' ? 'right' : 'left';
+    const otherDiff = await this.paddingProbe(outputs, other);
+    this.options.onWarning?.(
+      `${this.folder.name}: padding on the ${this.paddingSide} changes the model's outputs (relative difference ${diff.toPrecision(3)}); ` +
+        (otherDiff <= tolerance
+          ? `padding on the ${other} does not: set rmbench.padding_side to "${other}"`
+          : `so does padding on the ${other} (${otherDiff.toPrecision(3)}): the graph's pooling does not follow attention_mask (check config.json pad_token_id against the pad id ${this.text.tokenizer.padTokenId})`) +
+        '; run `rmbench inspect` for details',
+    );
+  }
+
+  private async runBatch(batch: readonly Sequence[], outputs: readonly string[], side: Side, count = true): Promise<OutputRow[]> {
     const size = batch.length;
-    const ids = new BigInt64Array(size * length).fill(BigInt(this.tokenizer.padTokenId));
-    const mask = new BigInt64Array(size * length);
-    const positions = new BigInt64Array(size * length);
-    batch.forEach((seq, b) => {
-      const offset = b * length + (this.paddingSide === 'left' ? length - seq.length : 0);
-      for (let t = 0; t < seq.length; t++) {
-        ids[offset + t] = BigInt(seq[t]!);
-        mask[offset + t] = 1n;
-        positions[offset + t] = BigInt(t);
-      }
-      this.stats.realTokens += seq.length;
-    });
-    this.stats.paddedTokens += size * length;
-    this.stats.batches += 1;
-    const dims = [size, length];
+    const names = this.session.inputNames;
     const feeds: Record<string, ort.Tensor> = {};
-    for (const name of this.session.inputNames) {
-      const data = name === 'input_ids' ? ids : name === 'attention_mask' ? mask : name === 'position_ids' ? positions : new BigInt64Array(size * length);
-      feeds[name] = new ort.Tensor('int64', data, dims);
+    const text = this.pad(batch.map((s) => s.ids), side);
+    for (const name of names) {
+      const data = name === 'input_ids' ? text.ids : name === 'attention_mask' ? text.mask : name === 'position_ids' ? text.positions : undefined;
+      if (data) feeds[name] = new ort.Tensor('int64', data, [size, text.length]);
+    }
+    if (names.includes('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(size * text.length), [size, text.length]);
+    let real = text.real;
+    let padded = size * text.length;
+    if (this.promptInputs) {
+      const prompt = this.pad(batch.map((s) => s.prompt!), side);
+      feeds.prompt_input_ids = new ort.Tensor('int64', prompt.ids, [size, prompt.length]);
+      if (names.includes('prompt_attention_mask')) feeds.prompt_attention_mask = new ort.Tensor('int64', prompt.mask, [size, prompt.length]);
+      real += prompt.real;
+      padded += size * prompt.length;
     }
     const t0 = performance.now();
     const result = await this.session.run(feeds, outputs as string[]);
-    this.stats.inferenceMs += performance.now() - t0;
+    if (count) {
+      this.stats.inferenceMs += performance.now() - t0;
+      this.stats.realTokens += real;
+      this.stats.paddedTokens += padded;
+      this.stats.batches += 1;
+    }
+    const values = outputs.map((name) => {
+      const tensor = result[name]!;
+      if (tensor.dims[0] !== size || !['float32', 'float16', 'float64'].includes(tensor.type)) {
+        throw new UserError(`${this.folder.onnxPath}: output "${name}" is ${tensor.type} ${JSON.stringify(tensor.dims)}, expected float [batch, ...]`);
+      }
+      return floatValues(tensor);
+    });
     return Array.from({ length: size }, (_, b) => {
       const row: OutputRow = {};
-      for (const name of outputs) {
-        const tensor = result[name]!;
-        const data = tensor.data as Float32Array;
-        if (!(data instanceof Float32Array) || tensor.dims[0] !== size) {
-          throw new UserError(`${this.folder.onnxPath}: output "${name}" is ${tensor.type} ${JSON.stringify(tensor.dims)}, expected float32 [batch, ...]`);
-        }
+      outputs.forEach((name, o) => {
+        const data = values[o]!;
         const width = data.length / size;
         row[name] = data.slice(b * width, (b + 1) * width);
-      }
+      });
       return row;
     });
+  }
+
+  /** Pads sequences to their longest on one side; mask from the lengths, positions from the mask. */
+  private pad(seqs: readonly number[][], side: Side) {
+    const length = Math.max(1, ...seqs.map((s) => s.length));
+    const size = seqs.length;
+    const ids = new BigInt64Array(size * length).fill(BigInt(this.text.tokenizer.padTokenId));
+    const mask = new BigInt64Array(size * length);
+    const positions = new BigInt64Array(size * length);
+    let real = 0;
+    seqs.forEach((seq, b) => {
+      const start = side === 'left' ? length - seq.length : 0;
+      for (let t = 0; t < seq.length; t++) {
+        ids[b * length + start + t] = BigInt(seq[t]!);
+        mask[b * length + start + t] = 1n;
+      }
+      // position = cumsum(mask) - 1, clipped at 0.
+      let seen = 0;
+      for (let t = 0; t < length; t++) {
+        seen += Number(mask[b * length + t]);
+        positions[b * length + t] = BigInt(Math.max(0, seen - 1));
+      }
+      real += seq.length;
+    });
+    return { ids, mask, positions, length, real };
   }
 
   async dispose(): Promise<void> {

@@ -3,6 +3,8 @@
  * Truncation is done here, not by the tokenizer: transformers.js has no truncation_side, and a reward
  * model must keep the END of a long text (the response) by default. Special tokens the tokenizer adds
  * (e.g. [CLS] ... [SEP]) are kept on both sides of the truncated content.
+ * A text that already starts with BOS (a chat template that emits it) never gets a second one from
+ * the tokenizer: the duplicate is dropped and counted, so the caller can warn once.
  */
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { UserError } from '../errors.js';
@@ -37,6 +39,13 @@ export class ModelTokenizer {
   /** The padding id and where it came from (pad_token, else eos_token as HF classifiers do). */
   readonly padTokenId: number;
   readonly padTokenSource: 'pad_token' | 'eos_token' | 'none (0)';
+  /** The padding token's text (null when there is none). */
+  readonly padToken: string | null;
+  /** BOS token and id, when the tokenizer declares one. */
+  readonly bosToken: string | null;
+  readonly bosTokenId: number | null;
+  /** Texts whose second BOS (template + tokenizer) was dropped, since this tokenizer was made. */
+  doubleBosAvoided = 0;
 
   private constructor(
     readonly tokenizer: PreTrainedTokenizer,
@@ -57,6 +66,20 @@ export class ModelTokenizer {
       this.padTokenId = 0;
       this.padTokenSource = 'none (0)';
     }
+    this.padToken = this.padTokenSource === 'none (0)' ? null : ((tokenizer.pad_token as string | undefined) ?? null);
+    const bosId = tokenizer.bos_token_id as number | undefined | null;
+    this.bosTokenId = bosId ?? null;
+    this.bosToken = bosId === undefined || bosId === null ? null : ((tokenizer.bos_token as string | undefined) ?? null);
+  }
+
+  /** The same tokenizer with other settings (tokenizers are loaded once). */
+  withSettings(settings: TokenizerSettings): ModelTokenizer {
+    return new ModelTokenizer(this.tokenizer, settings);
+  }
+
+  /** Whether the tokenizer's own special tokens include BOS before the text. */
+  get addsBos(): boolean {
+    return this.bosTokenId !== null && this.prefix.includes(this.bosTokenId);
   }
 
   static async load(folder: ModelFolder, settings: TokenizerSettings): Promise<ModelTokenizer> {
@@ -73,15 +96,29 @@ export class ModelTokenizer {
     return Boolean((this.tokenizer as unknown as { chat_template: unknown }).chat_template);
   }
 
-  applyChatTemplate(messages: readonly Message[]): string {
-    return this.tokenizer.apply_chat_template(messages as Message[], { tokenize: false, add_generation_prompt: false }) as string;
+  applyChatTemplate(messages: readonly Message[], addGenerationPrompt = false): string {
+    return this.tokenizer.apply_chat_template(messages as Message[], { tokenize: false, add_generation_prompt: addGenerationPrompt }) as string;
   }
 
-  /** Token ids of a formatted text, truncated to maxLength on the configured side. */
-  encode(text: string): number[] {
-    const { maxLength, truncationSide, addSpecialTokens } = this.settings;
-    const content = this.tokenizer.encode(text, { add_special_tokens: false });
+  /** Whether a text, tokenised bare, starts with BOS (e.g. a chat template's {{ bos_token }}). */
+  startsWithBos(text: string): boolean {
+    return this.bosTokenId !== null && this.tokenizer.encode(text, { add_special_tokens: false })[0] === this.bosTokenId;
+  }
+
+  /**
+   * Token ids of a formatted text, truncated to maxLength on the configured side (or the side
+   * given: prompt-only texts keep their end).
+   */
+  encode(text: string, truncationSide: Side = this.settings.truncationSide): number[] {
+    const { maxLength, addSpecialTokens } = this.settings;
+    let content = this.tokenizer.encode(text, { add_special_tokens: false });
     const prefix = addSpecialTokens ? this.prefix : [];
+    if (prefix.length && content[0] === this.bosTokenId && prefix[prefix.length - 1] === this.bosTokenId) {
+      // The text brings its own BOS and the tokenizer adds another: keep one (the prefix's, which
+      // truncation never cuts).
+      content = content.slice(1);
+      this.doubleBosAvoided++;
+    }
     const suffix = addSpecialTokens ? this.suffix : [];
     const room = maxLength === null ? content.length : maxLength - prefix.length - suffix.length;
     if (room <= 0) throw new UserError(`max_length ${maxLength} leaves no room for text after ${prefix.length + suffix.length} special tokens`);

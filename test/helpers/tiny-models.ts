@@ -16,17 +16,23 @@ export interface TokenizerOptions {
   config?: Record<string, unknown>;
   /** A BOS token added by the post-processor in front of every text. */
   bos?: string;
+  /** More special tokens (matched whole, before word splitting), e.g. chat-template markers. */
+  specialTokens?: readonly string[];
+  /** The eos_token of tokenizer_config.json (one of the special tokens). */
+  eos?: string;
+  /** false: tokenizer_config.json declares no pad_token ([PAD] stays in the vocabulary). */
+  padToken?: boolean;
 }
 
-/** Vocabulary: [PAD]=0, [UNK]=1, then the given words (and the BOS token, when asked) in order. */
-export function vocabulary(words: readonly string[], bos?: string): Map<string, number> {
-  const all = [PAD, UNK, ...(bos ? [bos] : []), ...words];
+/** Vocabulary: [PAD]=0, [UNK]=1, then the BOS and special tokens, when asked, then the given words. */
+export function vocabulary(words: readonly string[], bos?: string, specialTokens: readonly string[] = []): Map<string, number> {
+  const all = [PAD, UNK, ...(bos ? [bos] : []), ...specialTokens, ...words];
   return new Map(all.map((w, i) => [w, i]));
 }
 
 export function writeTokenizer(dir: string, words: readonly string[], options: TokenizerOptions = {}): Map<string, number> {
-  const vocab = vocabulary(words, options.bos);
-  const special = [PAD, UNK, ...(options.bos ? [options.bos] : [])];
+  const vocab = vocabulary(words, options.bos, options.specialTokens);
+  const special = [PAD, UNK, ...(options.bos ? [options.bos] : []), ...(options.specialTokens ?? [])];
   const tokenizer = {
     version: '1.0',
     truncation: null,
@@ -53,9 +59,10 @@ export function writeTokenizer(dir: string, words: readonly string[], options: T
     join(dir, 'tokenizer_config.json'),
     JSON.stringify({
       tokenizer_class: 'PreTrainedTokenizerFast',
-      pad_token: PAD,
+      ...(options.padToken === false ? {} : { pad_token: PAD }),
       unk_token: UNK,
       ...(options.bos ? { bos_token: options.bos } : {}),
+      ...(options.eos ? { eos_token: options.eos } : {}),
       model_max_length: 512,
       ...(options.chatTemplate ? { chat_template: options.chatTemplate } : {}),
       ...options.config,
@@ -71,6 +78,8 @@ export interface BagOfWordsOptions extends TokenizerOptions {
   outputName?: string;
   /** Give the graph a token_type_ids input (ignored by the computation), as BERT exports have. */
   tokenTypeIds?: boolean;
+  /** More int64 [batch, sequence] inputs the computation ignores (e.g. ones rmbench does not know). */
+  extraInputs?: readonly string[];
 }
 
 /**
@@ -87,6 +96,7 @@ export function writeBagOfWordsModel(dir: string, weights: Record<string, number
   const ids = g.input('input_ids', 'int64', ['batch', 'sequence']);
   const mask = g.input('attention_mask', 'int64', ['batch', 'sequence']);
   if (options.tokenTypeIds) g.input('token_type_ids', 'int64', ['batch', 'sequence']);
+  for (const name of options.extraInputs ?? []) g.input(name, 'int64', ['batch', 'sequence']);
   const emb = g.init('token_weight', { type: 'float32', dims: [vocab.size], data: table });
   const perToken = g.node('Gather', [emb, ids], { axis: 0 });
   const maskF = g.node('Cast', [mask], { to: 1 });
@@ -108,4 +118,177 @@ export function writeBagOfWordsModel(dir: string, weights: Record<string, number
 export function bagOfWordsScore(text: string, weights: Record<string, number>): number {
   // The Whitespace pre-tokenizer splits on \w+|[^\w\s]+.
   return (text.toLowerCase().match(/\w+|[^\w\s]+/gu) ?? []).reduce((sum, t) => sum + (weights[t] ?? 0), 0);
+}
+
+/** Rows of a per-word table [vocabulary, width]; words not listed get zeros. */
+function table(vocab: Map<string, number>, rows: Record<string, readonly number[]>, width: number): Float32Array {
+  const data = new Float32Array(vocab.size * width);
+  for (const [w, id] of vocab) (rows[w] ?? []).forEach((v, k) => (data[id * width + k] = v));
+  return data;
+}
+
+/** sum over unmasked tokens of table[token] -> [batch, width]. */
+function maskedSum(g: GraphBuilder, ids: string, mask: string, tableName: string): string {
+  const rows = g.node('Gather', [tableName, ids], { axis: 0 }); // [B, T, width]
+  const maskF = g.node('Unsqueeze', [g.node('Cast', [mask], { to: 1 }), g.ints([2])]); // [B, T, 1]
+  return g.node('ReduceSum', [g.node('Mul', [rows, maskF]), g.ints([1])], { keepdims: 0 });
+}
+
+function writeConfig(dir: string, modelType: string, rmbench?: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: modelType, ...extra, ...(rmbench ? { rmbench } : {}) }));
+}
+
+const wordsOf = (...tables: Record<string, unknown>[]) => [...new Set(tables.flatMap((t) => Object.keys(t)))].filter((w) => w !== PAD && w !== UNK);
+
+export interface ArmoFixture extends TokenizerOptions {
+  /** Raw objective rewards per response word: rewards = sum over the response text's tokens. */
+  rewards: Record<string, readonly number[]>;
+  /** Gating: base + sum over the prompt-only text's tokens of these rows. */
+  gating: Record<string, readonly number[]>;
+  gatingBase: readonly number[];
+  /** The M the graph's score uses (rows: raw objective j; score = sum_k g_k (r M)_k). */
+  transform: readonly (readonly number[])[];
+  /** Without prompt inputs the gating reads the response text instead. */
+  promptInputs?: boolean;
+  rmbench?: Record<string, unknown>;
+}
+
+/** An ArmoRM-shaped model: outputs rewards [B, k], gating_output [B, k], score [B]. */
+export function writeArmoModel(dir: string, spec: ArmoFixture): Map<string, number> {
+  const k = spec.gatingBase.length;
+  const vocab = writeTokenizer(dir, wordsOf(spec.rewards, spec.gating), spec);
+  const g = new GraphBuilder('tiny_armorm');
+  const ids = g.input('input_ids', 'int64', ['batch', 'sequence']);
+  const mask = g.input('attention_mask', 'int64', ['batch', 'sequence']);
+  const promptInputs = spec.promptInputs ?? true;
+  const pIds = promptInputs ? g.input('prompt_input_ids', 'int64', ['batch', 'prompt_sequence']) : ids;
+  const pMask = promptInputs ? g.input('prompt_attention_mask', 'int64', ['batch', 'prompt_sequence']) : mask;
+  const rewards = g.node('Identity', [maskedSum(g, ids, mask, g.init('reward_table', { type: 'float32', dims: [vocab.size, k], data: table(vocab, spec.rewards, k) }))], {}, ['rewards']);
+  const gatingSum = maskedSum(g, pIds, pMask, g.init('gating_table', { type: 'float32', dims: [vocab.size, k], data: table(vocab, spec.gating, k) }));
+  const gating = g.node('Add', [gatingSum, g.floats([...spec.gatingBase], [1, k])], {}, ['gating_output']);
+  const adjusted = g.node('MatMul', [rewards, g.floats(spec.transform.flat(), [k, k])]);
+  g.node('ReduceSum', [g.node('Mul', [adjusted, gating]), g.ints([1])], { keepdims: 0 }, ['score']);
+  g.output('rewards', 'float32', ['batch', k]);
+  g.output('gating_output', 'float32', ['batch', k]);
+  g.output('score', 'float32', ['batch']);
+  mkdirSync(join(dir, 'onnx'), { recursive: true });
+  g.save(join(dir, 'onnx', 'model.onnx'));
+  writeConfig(dir, 'llama', { scorer: 'armorm', ...spec.rmbench }, { architectures: ['LlamaForRewardModelWithGating'] });
+  return vocab;
+}
+
+export interface GpmFixture extends TokenizerOptions {
+  /** Embedding = sum over the response text's tokens of these rows (d values each). */
+  embedding: Record<string, readonly number[]>;
+  /** lambda = base + sum over the prompt-only text's tokens of these rows (d/2 values); none: no lambda output. */
+  lambda?: { base: readonly number[]; rows: Record<string, readonly number[]> };
+  rmbench?: Record<string, unknown>;
+}
+
+/** A general preference model: outputs embedding [B, d] and, when asked, lambda [B, d/2] from the prompt. */
+export function writeGpmModel(dir: string, spec: GpmFixture): Map<string, number> {
+  const d = Object.values(spec.embedding)[0]!.length;
+  const vocab = writeTokenizer(dir, wordsOf(spec.embedding, spec.lambda?.rows ?? {}), spec);
+  const g = new GraphBuilder('tiny_gpm');
+  const ids = g.input('input_ids', 'int64', ['batch', 'sequence']);
+  const mask = g.input('attention_mask', 'int64', ['batch', 'sequence']);
+  g.node('Identity', [maskedSum(g, ids, mask, g.init('embedding_table', { type: 'float32', dims: [vocab.size, d], data: table(vocab, spec.embedding, d) }))], {}, ['embedding']);
+  g.output('embedding', 'float32', ['batch', d]);
+  if (spec.lambda) {
+    const pIds = g.input('prompt_input_ids', 'int64', ['batch', 'prompt_sequence']);
+    const pMask = g.input('prompt_attention_mask', 'int64', ['batch', 'prompt_sequence']);
+    const sum = maskedSum(g, pIds, pMask, g.init('lambda_table', { type: 'float32', dims: [vocab.size, d / 2], data: table(vocab, spec.lambda.rows, d / 2) }));
+    g.node('Add', [sum, g.floats([...spec.lambda.base], [1, d / 2])], {}, ['lambda']);
+    g.output('lambda', 'float32', ['batch', d / 2]);
+  }
+  mkdirSync(join(dir, 'onnx'), { recursive: true });
+  g.save(join(dir, 'onnx', 'model.onnx'));
+  writeConfig(dir, 'gemma', { scorer: 'gpm', ...spec.rmbench });
+  return vocab;
+}
+
+/** Llama-3's chat template (it emits BOS itself). */
+export const LLAMA3_TEMPLATE =
+  "{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}";
+export const LLAMA3_BOS = '<|begin_of_text|>';
+export const LLAMA3_SPECIALS = ['<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>'] as const;
+
+export interface DecoderFixture {
+  /** Per-token weights (words, and the Llama-3 special tokens). */
+  weights: Record<string, number>;
+  /** Where the graph reads the last token: "index" gathers at sum(mask) - 1 (right padding), "last" takes the last position (left padding). */
+  pooling: 'index' | 'last';
+  /** A position_ids input, adding positionWeight * position to every token's state. */
+  positionIds?: boolean;
+  positionWeight?: number;
+  /** Store the weight table in onnx/model.onnx_data. */
+  externalData?: boolean;
+  /** Also write model_fp16.onnx (float16 weights and logits) and model_quantized.onnx (uint8 weights, scale 1/4). */
+  variants?: readonly ('fp16' | 'q8')[];
+  /** Tokenizer: Llama-3 style with its template, BOS added by the post-processor, no pad_token (eos <|eot_id|>). */
+  tokenizer?: TokenizerOptions;
+  rmbench?: Record<string, unknown>;
+}
+
+export const Q8_SCALE = 0.25;
+export const Q8_ZERO = 128;
+
+/**
+ * A decoder-style classifier as optimum exports it: state_t = (causal prefix sum of the unmasked
+ * tokens' weights) + (a pad position's own token weight) + positionWeight * position_t, and logits
+ * [B, 1] = the state at the last real token, found inside the graph as `pooling` says. The correct
+ * score of a text is sum of its tokens' weights + positionWeight * (length - 1).
+ */
+export function writeDecoderModel(dir: string, spec: DecoderFixture): Map<string, number> {
+  const tokenizer: TokenizerOptions = spec.tokenizer ?? {
+    bos: LLAMA3_BOS,
+    specialTokens: LLAMA3_SPECIALS,
+    eos: '<|eot_id|>',
+    padToken: false,
+    chatTemplate: LLAMA3_TEMPLATE,
+  };
+  const specials = new Set([LLAMA3_BOS, ...LLAMA3_SPECIALS]);
+  const vocab = writeTokenizer(dir, Object.keys(spec.weights).filter((w) => !specials.has(w) && w !== PAD && w !== UNK), tokenizer);
+  const weights = new Float32Array(vocab.size);
+  for (const [w, id] of vocab) weights[id] = spec.weights[w] ?? 0;
+  mkdirSync(join(dir, 'onnx'), { recursive: true });
+  const build = (dtype: 'fp32' | 'fp16' | 'q8') => {
+    const g = new GraphBuilder(`tiny_decoder_${dtype}`);
+    const ids = g.input('input_ids', 'int64', ['batch', 'sequence']);
+    const mask = g.input('attention_mask', 'int64', ['batch', 'sequence']);
+    const positions = spec.positionIds ? g.input('position_ids', 'int64', ['batch', 'sequence']) : undefined;
+    let tableF: string;
+    if (dtype === 'fp32') tableF = g.init('token_weight', { type: 'float32', dims: [vocab.size], data: weights });
+    else if (dtype === 'fp16') tableF = g.node('Cast', [g.init('token_weight', { type: 'float16', dims: [vocab.size], data: weights })], { to: 1 });
+    else {
+      const q = Array.from(weights, (w) => Math.max(0, Math.min(255, Math.round(w / Q8_SCALE) + Q8_ZERO)));
+      const scale = g.init('scale', { type: 'float32', dims: [], data: [Q8_SCALE] });
+      const zero = g.init('zero_point', { type: 'uint8', dims: [], data: [Q8_ZERO] });
+      tableF = g.node('DequantizeLinear', [g.init('token_weight', { type: 'uint8', dims: [vocab.size], data: q }), scale, zero]);
+    }
+    const e = g.node('Gather', [tableF, ids], { axis: 0 }); // [B, T]
+    const m = g.node('Cast', [mask], { to: 1 });
+    const causal = g.node('CumSum', [g.node('Mul', [e, m]), g.ints([1], [])]);
+    let state = g.node('Add', [causal, g.node('Mul', [e, g.node('Sub', [g.floats([1], []), m])])]);
+    if (positions) state = g.node('Add', [state, g.node('Mul', [g.node('Cast', [positions], { to: 1 }), g.floats([spec.positionWeight ?? 0], [])])]);
+    const pooled =
+      spec.pooling === 'index'
+        ? g.node('GatherElements', [state, g.node('Sub', [g.node('ReduceSum', [mask, g.ints([1])], { keepdims: 1 }), g.ints([1], [])])], { axis: 1 })
+        : g.node('Slice', [state, g.ints([-1]), g.ints([2 ** 31 - 1]), g.ints([1])]);
+    if (dtype === 'fp16') {
+      g.node('Cast', [pooled], { to: 10 }, ['logits']);
+      g.output('logits', 'float16', ['batch', 1]);
+    } else {
+      g.node('Identity', [pooled], {}, ['logits']);
+      g.output('logits', 'float32', ['batch', 1]);
+    }
+    return g;
+  };
+  const save = (dtype: 'fp32' | 'fp16' | 'q8', file: string) =>
+    build(dtype).save(join(dir, 'onnx', file), spec.externalData ? { externalDataFile: `${file}_data`, externalDataThreshold: 8 } : {});
+  save('fp32', 'model.onnx');
+  if (spec.variants?.includes('fp16')) save('fp16', 'model_fp16.onnx');
+  if (spec.variants?.includes('q8')) save('q8', 'model_quantized.onnx');
+  writeConfig(dir, 'llama', spec.rmbench, { architectures: ['LlamaForSequenceClassification'], num_labels: 1, pad_token_id: vocab.get('<|eot_id|>') ?? 0 });
+  return vocab;
 }

@@ -10,7 +10,7 @@ import onnxProto from 'onnx-proto';
 const { onnx } = onnxProto;
 const DT = onnx.TensorProto.DataType;
 
-export type ElemType = 'float32' | 'float16' | 'int64' | 'int32' | 'bool';
+export type ElemType = 'float32' | 'float16' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
 /** A dimension: a fixed size or a symbolic name such as 'batch'. */
 export type Dim = number | string;
 /** Integers become INT attributes; wrap a float that happens to be whole as { float: 1 }. */
@@ -21,6 +21,8 @@ const ELEM: Record<ElemType, number> = {
   float16: DT.FLOAT16,
   int64: DT.INT64,
   int32: DT.INT32,
+  int8: DT.INT8,
+  uint8: DT.UINT8,
   bool: DT.BOOL,
 };
 
@@ -28,7 +30,7 @@ export interface TensorInit {
   type: ElemType;
   dims: readonly number[];
   /** float16 data is given as float32 and converted here. */
-  data: Float32Array | Int32Array | BigInt64Array | Uint8Array | readonly number[];
+  data: Float32Array | Int32Array | BigInt64Array | Int8Array | Uint8Array | readonly number[];
 }
 
 function rawBytes(t: TensorInit): Uint8Array {
@@ -39,6 +41,8 @@ function rawBytes(t: TensorInit): Uint8Array {
     case 'float32': arr = Float32Array.from(t.data as ArrayLike<number>); break;
     case 'float16': arr = toFloat16(Float32Array.from(t.data as ArrayLike<number>)); break;
     case 'int32': arr = Int32Array.from(t.data as ArrayLike<number>); break;
+    case 'int8': arr = Int8Array.from(t.data as ArrayLike<number>); break;
+    case 'uint8': arr = Uint8Array.from(t.data as ArrayLike<number>); break;
     case 'int64': arr = t.data instanceof BigInt64Array ? t.data : BigInt64Array.from(t.data as ArrayLike<number>, (v) => BigInt(v)); break;
     case 'bool': arr = Uint8Array.from(t.data as ArrayLike<number>); break;
   }
@@ -91,7 +95,7 @@ function valueInfo(name: string, type: ElemType, shape: readonly Dim[]) {
 }
 
 export interface SaveOptions {
-  /** Store initializers of at least this many bytes in an external data file beside the model. */
+  /** Store weight initializers (float and 8-bit) of at least this many bytes in an external data file beside the model. */
   externalDataFile?: string;
   externalDataThreshold?: number;
 }
@@ -160,7 +164,9 @@ export class GraphBuilder {
     const initializer = this.inits.map(({ name, tensor }) => {
       const bytes = rawBytes(tensor);
       const base = { name, dims: [...tensor.dims], dataType: ELEM[tensor.type] };
-      if (options.externalDataFile && bytes.byteLength >= (options.externalDataThreshold ?? 1024)) {
+      // Integer tensors (shapes, axes, indices) stay inline: shape inference needs to read them.
+      const weight = tensor.type === 'float32' || tensor.type === 'float16' || tensor.type === 'uint8' || tensor.type === 'int8';
+      if (options.externalDataFile && weight && bytes.byteLength >= (options.externalDataThreshold ?? 1024)) {
         external.push(bytes);
         const entry = {
           ...base,
@@ -194,7 +200,7 @@ export class GraphBuilder {
   save(path: string, options: SaveOptions = {}): void {
     const { model, externalData } = this.build(options);
     writeFileSync(path, model);
-    if (externalData && options.externalDataFile) {
+    if (externalData?.byteLength && options.externalDataFile) {
       writeFileSync(`${path.slice(0, path.lastIndexOf('/') + 1)}${basename(options.externalDataFile)}`, externalData);
     }
   }

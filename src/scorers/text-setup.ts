@@ -1,0 +1,104 @@
+/**
+ * @file How a model folder's texts are made: format, special tokens, BOS, truncation, padding,
+ * each with where the setting came from (the rmbench block, tokenizer_config.json, config.json, or
+ * the default). The ONNX runner and `rmbench inspect` both read it from here, so they agree.
+ */
+import { UserError } from '../errors.js';
+import { conversation, formatPlain, formatPlainPrompt, type TextFormat } from './format.js';
+import type { ModelFolder } from './model-folder.js';
+import { ModelTokenizer, type Side } from './tokenize.js';
+import { promptMessages, type Prompt } from '../subsets/types.js';
+
+const MAX_SANE_LENGTH = 1_000_000; // HF writes 1e30 for "no limit" in model_max_length.
+
+export type SettingSource = 'rmbench' | 'tokenizer_config.json' | 'config.json' | 'default';
+
+export interface Setting<T> {
+  value: T;
+  from: SettingSource;
+}
+
+export interface BosHandling {
+  token: string | null;
+  /** The chat template emits BOS itself (null: no template in use, or no BOS token). */
+  templateEmits: boolean | null;
+  /** The tokenizer's special tokens (add_special_tokens) put BOS before the text. */
+  tokenizerAdds: boolean;
+  /** Both would: a naive pipeline feeds two BOS; rmbench keeps one and warns. */
+  doubleBos: boolean;
+}
+
+export interface TextSetup {
+  tokenizer: ModelTokenizer;
+  format: Setting<TextFormat>;
+  addSpecialTokens: Setting<boolean>;
+  maxLength: Setting<number | null>;
+  truncationSide: Setting<Side>;
+  paddingSide: Setting<Side>;
+  bos: BosHandling;
+  /** The text of a prompt and response, and of the prompt alone (for prompt-conditioned heads). */
+  text(prompt: Prompt, response: string): string;
+  promptText(prompt: Prompt): string;
+}
+
+function positiveNumber(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 && value < MAX_SANE_LENGTH ? value : undefined;
+}
+
+const side = (value: unknown): Side | undefined => (value === 'left' || value === 'right' ? value : undefined);
+
+/** The first defined value, with its source. */
+function first<T>(candidates: readonly [T | undefined, SettingSource][], fallback: T): Setting<T> {
+  for (const [value, from] of candidates) if (value !== undefined) return { value, from };
+  return { value: fallback, from: 'default' };
+}
+
+export async function loadTextSetup(folder: ModelFolder): Promise<TextSetup> {
+  const block = folder.rmbench;
+  const cfg = folder.tokenizerConfig;
+  const maxLength = first<number | null>(
+    [
+      [block.max_length, 'rmbench'],
+      [positiveNumber(cfg.model_max_length), 'tokenizer_config.json'],
+      [positiveNumber(folder.config.max_position_embeddings), 'config.json'],
+    ],
+    null,
+  );
+  const truncationSide = first<Side>([[block.truncation_side, 'rmbench'], [side(cfg.truncation_side), 'tokenizer_config.json']], 'left');
+  const paddingSide = first<Side>(
+    [
+      [block.padding_side, 'rmbench'],
+      [side(cfg.padding_side), 'tokenizer_config.json'],
+      [side(folder.config.padding_side), 'config.json'],
+    ],
+    'right',
+  );
+  const loaded = await ModelTokenizer.load(folder, { maxLength: maxLength.value, truncationSide: truncationSide.value, addSpecialTokens: true });
+  const format = first<TextFormat>([[block.text_format, 'rmbench']], loaded.hasChatTemplate ? 'chat_template' : 'plain');
+  if (format.value === 'chat_template' && !loaded.hasChatTemplate) {
+    throw new UserError(`${folder.path}: rmbench.text_format is "chat_template" but tokenizer_config.json has no chat_template`);
+  }
+  // A chat template emits its own special tokens (as apply_chat_template(tokenize=True) assumes).
+  const addSpecialTokens = first<boolean>([[block.add_special_tokens, 'rmbench']], format.value === 'plain');
+  const tokenizer = loaded.withSettings({ maxLength: maxLength.value, truncationSide: truncationSide.value, addSpecialTokens: addSpecialTokens.value });
+
+  const text =
+    format.value === 'chat_template'
+      ? (prompt: Prompt, response: string) => tokenizer.applyChatTemplate(conversation(prompt, response))
+      : formatPlain;
+  const promptText =
+    format.value === 'chat_template' ? (prompt: Prompt) => tokenizer.applyChatTemplate(promptMessages(prompt), true) : formatPlainPrompt;
+  const templateEmits = format.value === 'chat_template' && tokenizer.bosTokenId !== null ? tokenizer.startsWithBos(text('Hello', 'Hi.')) : null;
+  const tokenizerAdds = tokenizer.addsBos;
+  return {
+    tokenizer,
+    format,
+    addSpecialTokens,
+    maxLength,
+    truncationSide,
+    paddingSide,
+    bos: { token: tokenizer.bosToken, templateEmits, tokenizerAdds, doubleBos: Boolean(templateEmits && tokenizerAdds && addSpecialTokens.value) },
+    text,
+    promptText,
+  };
+}
