@@ -8,13 +8,14 @@ import chalk from 'chalk';
 import { Command } from 'commander';
 import * as data from './commands/data.js';
 import * as gate from './commands/gate.js';
+import * as inspect from './commands/inspect.js';
 import * as leaderboard from './commands/leaderboard.js';
 import * as report from './commands/report.js';
 import * as run from './commands/run.js';
 import { ExitError, UserError, errorMessage } from './errors.js';
 import { RMBENCH_VERSION } from './version.js';
 
-const COMMANDS: { register(program: Command): void }[] = [run, data, report, leaderboard, gate];
+const COMMANDS: { register(program: Command): void }[] = [run, data, report, leaderboard, gate, inspect];
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command('rmbench')
