@@ -97,6 +97,7 @@ export async function run(options: RunOptions): Promise<RunOutput> {
         responses: stats.responses,
         unique_texts: stats.uniqueTexts,
         unique_inputs: stats.uniqueInputs,
+        cached_texts: stats.cachedTexts,
         batches: stats.batches,
         real_tokens: stats.realTokens,
         padded_tokens: stats.paddedTokens,

@@ -24,16 +24,21 @@ export function register(program: Command): void {
     .option('--device <name>', 'execution provider: cpu, cuda, webgpu, ... (falls back to cpu)', 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads', positiveInt)
     .option('--token-budget <n>', 'padded tokens per batch', positiveInt)
+    .option('--dtype <dtype>', 'weights variant: fp32 (onnx/model.onnx), fp16 (model_fp16.onnx), q8 (model_quantized.onnx)', 'fp32')
+    .option('--cache-dir <dir>', 'score cache location (default: $RMBENCH_CACHE_DIR, else ~/.cache/rmbench)')
+    .option('--no-cache', 'compute every score; read and write no cache')
     .option('--no-progress', 'no progress bar')
     .action(async (model: string, o) => {
       if (model === DEFAULT_MODEL && !existsSync(model)) {
         throw new UserError(`the default model is not built (${model}); run "npm run build:models" or name a model folder`);
       }
-      const [{ run }, { writeRun, defaultResultsPath }, { renderTable }, { parseDevice }] = await Promise.all([
+      const [{ run }, { writeRun, defaultResultsPath }, { renderTable }, { parseDevice }, { parseDtype }, { defaultCacheDir }] = await Promise.all([
         import('../bench/run.js'),
         import('../report/write.js'),
         import('../report/table.js'),
         import('../scorers/onnx-session.js'),
+        import('../scorers/model-folder.js'),
+        import('../scorers/cache.js'),
       ]);
       const bar = o.progress ? await progressBar('scoring') : undefined;
       let output;
@@ -47,6 +52,8 @@ export function register(program: Command): void {
           device: parseDevice(o.device),
           threads: o.threads,
           tokenBudget: o.tokenBudget,
+          dtype: parseDtype(o.dtype),
+          cacheDir: o.cache ? (o.cacheDir ?? defaultCacheDir()) : undefined,
           onProgress: bar?.update,
           onWarning: warn,
         });

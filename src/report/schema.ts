@@ -121,6 +121,8 @@ export interface Timing {
   responses: number;
   unique_texts: number;
   unique_inputs: number;
+  /** Distinct texts whose scores came from the score cache. */
+  cached_texts: number;
   batches: number;
   real_tokens: number;
   padded_tokens: number;

@@ -9,7 +9,7 @@
  * model's score is checked against sum_k g_k (r M)_k, with one warning on disagreement.
  */
 import { UserError } from '../errors.js';
-import { hashModelFiles, outputNames, type ModelFolder, type RmbenchBlock } from './model-folder.js';
+import { outputNames, type ModelFolder, type RmbenchBlock } from './model-folder.js';
 import { OnnxResponseModel, type OnnxModelOptions } from './onnx-model.js';
 import { groupBy, meanVector, pearson, percent } from './summary.js';
 import type { ResponseOutputs, Scorer, ScoredPair } from './types.js';
@@ -65,7 +65,7 @@ export async function createArmoScorer(folder: ModelFolder, options: OnnxModelOp
   const names = outputNames(block);
   const wanted = [names.rewards!, names.gating!, names.score!];
   const hint = 'name them in rmbench.outputs (rewards, gating, score) in config.json';
-  const [model, sha256] = await Promise.all([OnnxResponseModel.openFor(folder, options, { required: wanted, hint }), hashModelFiles(folder)]);
+  const model = await OnnxResponseModel.openFor(folder, options, { required: wanted, hint });
   let objectives = block.objectives ?? null;
   let transform: number[][] | null = null;
   let k: number | null = null;
@@ -85,7 +85,7 @@ export async function createArmoScorer(folder: ModelFolder, options: OnnxModelOp
       kind: 'armorm',
       model: folder.name,
       path: folder.path,
-      sha256,
+      sha256: model.sha256,
       config: { ...model.config, outputs: { rewards: names.rewards, gating: names.gating, score: names.score }, objectives: block.objectives ?? null, transform: block.transform ?? null, verbosity_penalties: block.verbosity_penalties ?? null, verbosity_objective: block.verbosity_objective ?? null },
     },
     stats: model.stats,

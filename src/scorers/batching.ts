@@ -33,6 +33,19 @@ export function planBatches(lengths: readonly number[], tokenBudget: number, pro
   return batches;
 }
 
+/** How texts are grouped into batches. */
+export type BatchPolicy = { kind: 'token_budget'; tokenBudget: number } | { kind: 'fixed'; size: number };
+
+/** Fixed-size batches in input order (reward-bench's way; kept for comparisons and tests). */
+export function planFixedBatches(count: number, size: number): Batch[] {
+  if (!(Number.isInteger(size) && size > 0)) throw new RangeError(`batch size must be a positive integer, got ${size}`);
+  const batches: Batch[] = [];
+  for (let start = 0; start < count; start += size) {
+    batches.push({ indices: Array.from({ length: Math.min(size, count - start) }, (_, i) => start + i), length: 0 });
+  }
+  return batches;
+}
+
 /** Real tokens / computed tokens (1 means no padding). */
 export function paddingEfficiency(real: number, padded: number): number {
   return padded === 0 ? 1 : real / padded;

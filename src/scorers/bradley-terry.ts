@@ -3,16 +3,16 @@
  * (rmbench.output, column rmbench.score_index). A pair is decided by the score difference.
  */
 import { UserError } from '../errors.js';
-import { hashModelFiles, outputNames, type ModelFolder } from './model-folder.js';
+import { outputNames, type ModelFolder } from './model-folder.js';
 import { OnnxResponseModel, type OnnxModelOptions } from './onnx-model.js';
 import type { ResponseOutputs, Scorer } from './types.js';
 
 export async function createBradleyTerryScorer(folder: ModelFolder, options: OnnxModelOptions = {}): Promise<Scorer> {
   const index = folder.rmbench.score_index;
   const output = outputNames(folder.rmbench).score!;
-  const [model, sha256] = await Promise.all([OnnxResponseModel.openFor(folder, options, { required: [output] }), hashModelFiles(folder)]);
+  const model = await OnnxResponseModel.openFor(folder, options, { required: [output] });
   return {
-    info: { kind: 'bradley-terry', model: folder.name, path: folder.path, sha256, config: { ...model.config, output, score_index: index } },
+    info: { kind: 'bradley-terry', model: folder.name, path: folder.path, sha256: model.sha256, config: { ...model.config, output, score_index: index } },
     stats: model.stats,
     async scoreResponses(inputs, onProgress) {
       const rows = await model.run(inputs, [output], onProgress);

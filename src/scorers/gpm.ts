@@ -8,7 +8,7 @@
  * (a > b > c > a) are expressible, which no scalar reward can represent.
  */
 import { UserError } from '../errors.js';
-import { hashModelFiles, outputNames, type ModelFolder } from './model-folder.js';
+import { outputNames, type ModelFolder } from './model-folder.js';
 import { OnnxResponseModel, type OnnxModelOptions } from './onnx-model.js';
 import { groupBy, percent, sigmoid } from './summary.js';
 import type { ResponseOutputs, Scorer, ScoredPair } from './types.js';
@@ -44,7 +44,7 @@ export async function createGpmScorer(folder: ModelFolder, options: OnnxModelOpt
   // lambda is optional unless the block names it.
   const lambdaNamed = block.outputs?.lambda !== undefined;
   const outputs = lambdaNamed ? { required: [names.embedding!, names.lambda!], hint } : { required: [names.embedding!], optional: [names.lambda!], hint };
-  const [model, sha256] = await Promise.all([OnnxResponseModel.openFor(folder, options, outputs), hashModelFiles(folder)]);
+  const model = await OnnxResponseModel.openFor(folder, options, outputs);
   const wanted = model.hasOutput(names.lambda!) ? [names.embedding!, names.lambda!] : [names.embedding!];
   const hasLambda = wanted.length === 2;
   let dimension: number | null = null;
@@ -54,7 +54,7 @@ export async function createGpmScorer(folder: ModelFolder, options: OnnxModelOpt
       kind: 'gpm',
       model: folder.name,
       path: folder.path,
-      sha256,
+      sha256: model.sha256,
       config: { ...model.config, outputs: { embedding: names.embedding, lambda: hasLambda ? names.lambda : null }, tau, lambda: hasLambda ? 'model' : 'ones' },
     },
     stats: model.stats,

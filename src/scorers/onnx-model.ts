@@ -11,8 +11,9 @@
  */
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../errors.js';
-import { planBatches } from './batching.js';
-import type { Dtype, ModelFolder } from './model-folder.js';
+import { planBatches, planFixedBatches, type BatchPolicy } from './batching.js';
+import { ScoreCache, cacheKey, sha256Hex, type CachedRow } from './cache.js';
+import { hashModelFiles, type Dtype, type ModelFolder } from './model-folder.js';
 import { openSession, type Device } from './onnx-session.js';
 import { loadTextSetup, type TextSetup } from './text-setup.js';
 import type { Side } from './tokenize.js';
@@ -28,6 +29,10 @@ export interface OnnxModelOptions {
   threads?: number;
   /** Padded tokens per batch (default 4096). */
   tokenBudget?: number;
+  /** How texts are batched (default: token budget, longest first); "fixed" exists for comparisons. */
+  batchPolicy?: BatchPolicy;
+  /** Score cache root (see cache.ts); no cache when absent. */
+  cacheDir?: string;
   /** Weight variant: fp32 (onnx/model.onnx), fp16 (model_fp16.onnx), q8 (model_quantized.onnx). */
   dtype?: Dtype;
   onWarning?: (message: string) => void;
@@ -97,19 +102,22 @@ export class OnnxResponseModel {
   /** The graph reads the prompt on its own (prompt_input_ids). */
   readonly promptInputs: boolean;
   readonly paddingSide: Side;
-  private readonly tokenBudget: number;
+  private readonly batchPolicy: BatchPolicy;
   private warnedDoubleBos = false;
+  private readonly caches = new Map<string, ScoreCache>();
 
   private constructor(
     readonly folder: ModelFolder,
     readonly text: TextSetup,
     readonly session: ort.InferenceSession,
     readonly device: Device,
+    /** sha256 of the weight files. */
+    readonly sha256: string,
     private readonly options: OnnxModelOptions,
   ) {
     const tokenizer = text.tokenizer;
     this.paddingSide = text.paddingSide.value;
-    this.tokenBudget = options.tokenBudget ?? DEFAULT_TOKEN_BUDGET;
+    this.batchPolicy = options.batchPolicy ?? { kind: 'token_budget', tokenBudget: options.tokenBudget ?? DEFAULT_TOKEN_BUDGET };
     this.promptInputs = session.inputNames.includes('prompt_input_ids');
     this.config = {
       onnx_file: folder.onnxFile,
@@ -128,7 +136,11 @@ export class OnnxResponseModel {
       device: device,
       requested_device: options.device ?? 'cpu',
       threads: options.threads ?? null,
-      batch_policy: { kind: 'token_budget', token_budget: this.tokenBudget, order: 'length_descending' },
+      batch_policy:
+        this.batchPolicy.kind === 'token_budget'
+          ? { kind: 'token_budget', token_budget: this.batchPolicy.tokenBudget, order: 'length_descending' }
+          : { kind: 'fixed', size: this.batchPolicy.size, order: 'input' },
+      cache: options.cacheDir ? 'on' : 'off',
     };
   }
 
@@ -138,18 +150,22 @@ export class OnnxResponseModel {
     if (tokenizer.padTokenSource !== 'pad_token') {
       options.onWarning?.(`${folder.name}: tokenizer has no pad_token; padding with ${tokenizer.padTokenSource} (id ${tokenizer.padTokenId}); the attention mask hides it`);
     }
-    const { session, device } = await openSession(folder.onnxPath, { device: options.device ?? 'cpu', threads: options.threads, onWarning: options.onWarning });
+    const [{ session, device }, sha256] = await Promise.all([
+      openSession(folder.onnxPath, { device: options.device ?? 'cpu', threads: options.threads, onWarning: options.onWarning }),
+      hashModelFiles(folder),
+    ]);
     const problems = inputProblems(session.inputMetadata);
     if (problems.length) {
       await session.release();
       throw new UserError(`${folder.onnxPath}: model inputs are [${session.inputNames.join(', ')}]: ${problems.join('; ')}`);
     }
-    return new OnnxResponseModel(folder, text, session, device, options);
+    return new OnnxResponseModel(folder, text, session, device, sha256, options);
   }
 
   /** A model from parts already loaded and checked (inspect loads them one by one to report on each). */
-  static fromParts(folder: ModelFolder, text: TextSetup, opened: { session: ort.InferenceSession; device: Device }, options: OnnxModelOptions = {}): OnnxResponseModel {
-    return new OnnxResponseModel(folder, text, opened.session, opened.device, options);
+  static fromParts(folder: ModelFolder, text: TextSetup, opened: { session: ort.InferenceSession; device: Device }): OnnxResponseModel {
+    // No options, so no cache: the weights' hash is not needed.
+    return new OnnxResponseModel(folder, text, opened.session, opened.device, '', {});
   }
 
   /**
@@ -197,32 +213,60 @@ export class OnnxResponseModel {
     return { ids: tokenizer.encode(text), ...(promptText === undefined ? {} : { prompt: tokenizer.encode(promptText, 'left') }) };
   }
 
-  private encode(inputs: readonly ResponseInput[]): { sequences: Sequence[]; sequenceOf: number[]; uniqueTexts: number } {
-    // Distinct texts are tokenised once; distinct token sequences are run once, so identical
-    // inputs get bit-identical outputs.
+  /**
+   * The cache for a set of outputs: keyed by the weights and everything in the config that affects
+   * outputs (not threads, batching or the cache switch: scores do not depend on them).
+   */
+  private cacheFor(outputs: readonly string[]): ScoreCache | undefined {
+    if (!this.options.cacheDir) return undefined;
+    const { threads: _t, requested_device: _r, batch_policy: _b, cache: _c, ...config } = this.config;
+    const key = cacheKey({ sha256: this.sha256, config, outputs: [...outputs].sort() });
+    let cache = this.caches.get(key);
+    if (!cache) {
+      cache = ScoreCache.open(this.options.cacheDir, key);
+      this.caches.set(key, cache);
+    }
+    return cache;
+  }
+
+  /**
+   * Distinct texts are tokenised once and distinct token sequences run once, so identical inputs
+   * get bit-identical outputs; texts already in the cache are neither tokenised nor run.
+   */
+  private encode(inputs: readonly ResponseInput[], cache: ScoreCache | undefined) {
     const textIndex = new Map<string, number>();
-    const textToSequence: number[] = [];
+    /** Per distinct text: a cached row, or the index of the sequence to run. */
+    const textSource: (CachedRow | number)[] = [];
     const sequenceIndex = new Map<string, number>();
     const sequences: Sequence[] = [];
-    const sequenceOf = inputs.map((input) => {
+    /** Per sequence: the hashes of the texts it stands for (to fill the cache). */
+    const sequenceTexts: string[][] = [];
+    const textOf = inputs.map((input) => {
       const text = this.format(input);
       const promptText = this.promptInputs ? this.formatPrompt(input) : undefined;
       const textKey = promptText === undefined ? text : `${text}\u0000${promptText}`;
       let t = textIndex.get(textKey);
-      if (t === undefined) {
-        t = textIndex.size;
-        textIndex.set(textKey, t);
-        const sequence = this.sequence(input, text, promptText);
-        const key = `${sequence.ids.join(',')}|${sequence.prompt?.join(',') ?? ''}`;
-        let s = sequenceIndex.get(key);
-        if (s === undefined) {
-          s = sequences.length;
-          sequenceIndex.set(key, s);
-          sequences.push(sequence);
-        }
-        textToSequence.push(s);
+      if (t !== undefined) return t;
+      t = textIndex.size;
+      textIndex.set(textKey, t);
+      const hash = cache ? sha256Hex(textKey) : '';
+      const cached = cache?.get(hash);
+      if (cached) {
+        textSource.push(cached);
+        return t;
       }
-      return textToSequence[t]!;
+      const sequence = this.sequence(input, text, promptText);
+      const key = `${sequence.ids.join(',')}|${sequence.prompt?.join(',') ?? ''}`;
+      let s = sequenceIndex.get(key);
+      if (s === undefined) {
+        s = sequences.length;
+        sequenceIndex.set(key, s);
+        sequences.push(sequence);
+        sequenceTexts.push([]);
+      }
+      sequenceTexts[s]!.push(hash);
+      textSource.push(s);
+      return t;
     });
     if (this.text.tokenizer.doubleBosAvoided && !this.warnedDoubleBos) {
       this.warnedDoubleBos = true;
@@ -230,32 +274,43 @@ export class OnnxResponseModel {
         `${this.folder.name}: the chat template emits BOS (${this.text.bos.token}) and the tokenizer adds another (add_special_tokens); each text keeps one`,
       );
     }
-    return { sequences, sequenceOf, uniqueTexts: textIndex.size };
+    const cachedTexts = textSource.filter((x) => typeof x !== 'number').length;
+    return { sequences, sequenceTexts, textOf, textSource, uniqueTexts: textIndex.size, cachedTexts };
   }
 
   /** Runs the graph for every response; returns the named outputs' rows, one per response. */
   async run(inputs: readonly ResponseInput[], outputs: readonly string[], onProgress?: (done: number, total: number) => void): Promise<OutputRow[]> {
     const t0 = performance.now();
-    const { sequences, sequenceOf, uniqueTexts } = this.encode(inputs);
+    const cache = this.cacheFor(outputs);
+    const { sequences, sequenceTexts, textOf, textSource, uniqueTexts, cachedTexts } = this.encode(inputs, cache);
     this.stats.tokenizeMs += performance.now() - t0;
     this.stats.responses += inputs.length;
     this.stats.uniqueTexts += uniqueTexts;
     this.stats.uniqueInputs += sequences.length;
+    this.stats.cachedTexts += cachedTexts;
 
     const rows: OutputRow[] = new Array(sequences.length);
-    const batches = planBatches(
-      sequences.map((s) => s.ids.length),
-      this.tokenBudget,
-      this.promptInputs ? sequences.map((s) => s.prompt!.length) : undefined,
-    );
+    const batches =
+      this.batchPolicy.kind === 'fixed'
+        ? planFixedBatches(sequences.length, this.batchPolicy.size)
+        : planBatches(
+            sequences.map((s) => s.ids.length),
+            this.batchPolicy.tokenBudget,
+            this.promptInputs ? sequences.map((s) => s.prompt!.length) : undefined,
+          );
     let done = 0;
     for (const batch of batches) {
       const result = await this.runBatch(batch.indices.map((i) => sequences[i]!), outputs, this.paddingSide);
       batch.indices.forEach((seq, b) => (rows[seq] = result[b]!));
+      // Written after every batch: a run killed now resumes from here.
+      cache?.put(batch.indices.flatMap((seq) => sequenceTexts[seq]!.map((hash) => [hash, rows[seq]!] as const)));
       done += batch.indices.length;
       onProgress?.(done, sequences.length);
     }
-    return sequenceOf.map((s) => rows[s]!);
+    return textOf.map((t) => {
+      const source = textSource[t]!;
+      return typeof source === 'number' ? rows[source]! : source;
+    });
   }
 
   /**
@@ -369,6 +424,7 @@ export class OnnxResponseModel {
   }
 
   async dispose(): Promise<void> {
+    for (const cache of this.caches.values()) cache.close();
     await this.session.release();
   }
 }

@@ -39,6 +39,8 @@ export interface ScorerStats {
   responses: number;
   uniqueTexts: number;
   uniqueInputs: number;
+  /** Distinct texts whose outputs came from the score cache (neither tokenised nor run). */
+  cachedTexts: number;
   batches: number;
   /** Tokens in the model inputs, and tokens computed including padding. */
   realTokens: number;
@@ -79,6 +81,7 @@ export const emptyStats = (): ScorerStats => ({
   responses: 0,
   uniqueTexts: 0,
   uniqueInputs: 0,
+  cachedTexts: 0,
   batches: 0,
   realTokens: 0,
   paddedTokens: 0,

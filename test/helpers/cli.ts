@@ -1,5 +1,8 @@
 /** Runs the built CLI (dist/cli.js, built by `npm test`'s pretest) as a real subprocess. */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -11,7 +14,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function rmbench(args: readonly string[], cwd = ROOT): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+/** One score cache per test file (never the user's ~/.cache/rmbench). */
+export const TEST_CACHE = mkdtempSync(join(tmpdir(), 'rmbench-cache-'));
+
+export function rmbench(args: readonly string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0', RMBENCH_CACHE_DIR: TEST_CACHE, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
