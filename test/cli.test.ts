@@ -69,7 +69,7 @@ describe('rmbench run (subprocess)', () => {
     expect(rmbench(['run', 'length', '--limit', '3', '--out', out, '--no-progress']).code).toBe(0);
     const results = readJson<Results>(out);
     expect(results.partial).toBe(true);
-    expect(results.selection).toEqual({ subsets: null, limit: 3 });
+    expect(results.selection).toEqual({ subsets: null, limit: 3, shard: null });
     expect(Object.values(results.subsets).every((s) => s.n === 3)).toBe(true);
   });
 });

@@ -1,10 +1,13 @@
 /**
- * @file From scored responses to item outcomes, per subset and metric. Every decision goes through
- * the scorer's prefer(), so Bradley-Terry, multi-objective and general-preference kinds are judged
- * by the same rules (src/report/metrics.ts).
+ * @file From scored responses to item outcomes, and from outcomes to a subset's figures.
+ * decideSubset() needs the scorer: every decision goes through its prefer(), so Bradley-Terry,
+ * multi-objective and general-preference kinds are judged by the same rules (src/report/metrics.ts).
+ * summarizeSubset() is pure over the outcomes and the rows, so a merge of shards recomputes exactly
+ * what one run computes.
  */
 import { UserError } from '../errors.js';
 import type { SubsetOutcomes } from '../report/aggregate.js';
+import type { Resampler } from '../report/bootstrap.js';
 import type { LengthPair } from '../report/length-bias.js';
 import { bestOfN, styleMatrix, ties, type TiesGroup } from '../report/metrics.js';
 import type { ItemOutcome, PairOutcome, SetOutcome } from '../report/schema.js';
@@ -19,15 +22,6 @@ export function rowResponses(row: Row): ResponseInput[] {
   return responses.map((response) => ({ prompt: row.prompt, response }));
 }
 
-export interface SubsetEvaluation extends SubsetOutcomes {
-  outcomes: ItemOutcome[];
-  /** Pairwise items, for the scorer's own summary and the length-bias analysis. */
-  scored: ScoredPair[];
-  lengths: LengthPair[];
-  /** Resampling for the bootstrap when the subset score is not a mean of item values (rb2-ties). */
-  statistic?: { units: number; compute(indices: ArrayLike<number>): number };
-}
-
 function checkFinite(scorer: Scorer, key: string, outputs: readonly ResponseOutputs[], preferences: readonly number[]): void {
   const bad = outputs.find((o) => o.score !== undefined && !Number.isFinite(o.score));
   if (bad || preferences.some((p) => !Number.isFinite(p))) {
@@ -38,18 +32,12 @@ function checkFinite(scorer: Scorer, key: string, outputs: readonly ResponseOutp
 }
 
 /**
- * Evaluates one subset. `outputs` holds the scorer's outputs for rowResponses() of every row, in
- * order.
+ * Decides every row of a subset. `outputs` holds the scorer's outputs for rowResponses() of every
+ * row, in order. Returns the outcomes and, for the scorer's own summary, the pairs with outputs.
  */
-export function evaluateSubset(scorer: Scorer, entry: SubsetEntry, rows: readonly Row[], outputs: readonly ResponseOutputs[]): SubsetEvaluation {
+export function decideSubset(scorer: Scorer, entry: SubsetEntry, rows: readonly Row[], outputs: readonly ResponseOutputs[]): { outcomes: ItemOutcome[]; scored: ScoredPair[] } {
   const outcomes: ItemOutcome[] = [];
-  const values: number[] = [];
   const scored: ScoredPair[] = [];
-  const lengths: LengthPair[] = [];
-  const details: Record<string, number> = {};
-  const groups: TiesGroup[] = [];
-  let ties_ = 0;
-  let tieLabels = 0;
   let at = 0;
   for (const row of rows) {
     const key = pairKey(row);
@@ -59,22 +47,8 @@ export function evaluateSubset(scorer: Scorer, entry: SubsetEntry, rows: readonl
       const margin = scorer.prefer(chosen, rejected);
       checkFinite(scorer, `pair ${key}`, [chosen, rejected], [margin]);
       const outcome: PairOutcome = { key, subset: row.subset, id: row.id, chosen_score: chosen.score ?? null, rejected_score: rejected.score ?? null, correct: margin > 0, margin };
-      if (row.tie) {
-        outcome.tie_label = true;
-        tieLabels++;
-      } else {
-        values.push(margin > 0 ? 1 : 0);
-        if (margin === 0) ties_++;
-        scored.push({ subset: entry.name, section: entry.section, chosen, rejected });
-        lengths.push({
-          subset: entry.name,
-          category: entry.length_category ?? null,
-          chosenChars: codePointLength(row.chosen),
-          rejectedChars: codePointLength(row.rejected),
-          margin,
-          correct: margin > 0,
-        });
-      }
+      if (row.tie) outcome.tie_label = true;
+      else scored.push({ subset: entry.name, section: entry.section, chosen, rejected });
       outcomes.push(outcome);
       continue;
     }
@@ -82,66 +56,97 @@ export function evaluateSubset(scorer: Scorer, entry: SubsetEntry, rows: readonl
     at += row.chosen.length;
     const rejected = outputs.slice(at, at + row.rejected.length);
     at += row.rejected.length;
-    const outcome = evaluateSet(scorer, entry, row, key, chosen, rejected, groups);
-    if (outcome.details) for (const [k, v] of Object.entries(outcome.details)) details[k] = (details[k] ?? 0) + v;
-    if (outcome.ties) ties_++;
-    values.push(outcome.outcome.value);
-    outcomes.push(outcome.outcome);
+    outcomes.push(decideSet(scorer, entry, row, key, chosen, rejected));
   }
-  const evaluation: SubsetEvaluation = { entry, values, ties: ties_, tieLabels, outcomes, scored, lengths };
-  if (entry.metric === 'style-matrix') {
-    evaluation.details = Object.fromEntries(Object.entries(details).map(([k, v]) => [k, v / values.length]));
-  }
-  if (entry.metric === 'rb2-ties') {
-    const result = ties(groups);
-    const { score, ...terms } = result;
-    evaluation.accuracy = score;
-    evaluation.details = terms;
-    evaluation.statistic = tiesStatistic(groups);
-  }
-  if (values.length === 0) throw new UserError(`subset ${entry.name}: every pair is labelled a tie; nothing to score`);
-  return evaluation;
+  return { outcomes, scored };
 }
 
-function evaluateSet(
-  scorer: Scorer,
-  entry: SubsetEntry,
-  row: SetRow,
-  key: string,
-  chosen: readonly ResponseOutputs[],
-  rejected: readonly ResponseOutputs[],
-  groups: TiesGroup[],
-): { outcome: SetOutcome; ties: boolean; details?: Record<string, number> } {
+function decideSet(scorer: Scorer, entry: SubsetEntry, row: SetRow, key: string, chosen: readonly ResponseOutputs[], rejected: readonly ResponseOutputs[]): SetOutcome {
   const base = { key, subset: row.subset, id: row.id, chosen_scores: chosen.map((o) => o.score ?? null), rejected_scores: rejected.map((o) => o.score ?? null) };
   const matrix = chosen.map((c) => rejected.map((r) => scorer.prefer(c, r)));
   checkFinite(scorer, `item ${key}`, [...chosen, ...rejected], matrix.flat());
+  const tie = matrix.flat().some((p) => p === 0) ? { tie: true as const } : {};
   switch (entry.metric) {
-    case 'best-of-n': {
-      const prefers = matrix[0]!;
-      const value = bestOfN(prefers);
-      return { outcome: { ...base, value }, ties: value > 0 && value < 1 };
-    }
+    case 'best-of-n':
+      return { ...base, value: bestOfN(matrix[0]!), ...tie };
     case 'style-matrix': {
       const { value, ...details } = styleMatrix(matrix);
-      return { outcome: { ...base, value, details }, ties: matrix.flat().some((p) => p === 0), details };
+      return { ...base, value, details, ...tie };
     }
     case 'rb2-ties': {
       if (chosen.some((o) => o.score === undefined) || rejected.some((o) => o.score === undefined)) {
         throw new UserError(`subset ${entry.name}: the rb2-ties metric needs a per-response score; scorer kind ${scorer.info.kind} has none`);
       }
-      const [type, promptId] = [row.id.slice(0, row.id.indexOf(':')), row.id.slice(row.id.indexOf(':') + 1)] as ['ref' | 'tied', string];
-      const group: TiesGroup = { type, promptId, correct: chosen.map((o) => o.score!), incorrect: rejected.map((o) => o.score!) };
-      groups.push(group);
-      const margin = Math.min(...group.correct) - Math.max(...group.incorrect);
-      return { outcome: { ...base, value: margin > 0 ? 1 : 0 }, ties: margin === 0 };
+      const margin = Math.min(...base.chosen_scores.map(Number)) - Math.max(...base.rejected_scores.map(Number));
+      return { ...base, value: margin > 0 ? 1 : 0, ...(margin === 0 ? { tie: true as const } : {}) };
     }
     default:
-      throw new Error(`evaluateSet: ${entry.metric} is not a set metric`);
+      throw new Error(`decideSet: ${entry.metric} is not a set metric`);
   }
 }
 
+export interface SubsetSummary extends SubsetOutcomes {
+  /** Pairwise items, for the length-bias analysis. */
+  lengths: LengthPair[];
+  /** Resampling for the bootstrap when the subset score is not a mean of item values (rb2-ties). */
+  statistic?: Resampler;
+}
+
+/** A subset's values, ties, metric parts and length pairs, from its rows and their outcomes (same order). */
+export function summarizeSubset(entry: SubsetEntry, rows: readonly Row[], outcomes: readonly ItemOutcome[]): SubsetSummary {
+  const values: number[] = [];
+  const lengths: LengthPair[] = [];
+  const sums: Record<string, number> = {};
+  const groups: TiesGroup[] = [];
+  let tieCount = 0;
+  let tieLabels = 0;
+  outcomes.forEach((outcome, i) => {
+    const row = rows[i]!;
+    if (!('value' in outcome)) {
+      if (outcome.tie_label) {
+        tieLabels++;
+        return;
+      }
+      values.push(outcome.correct ? 1 : 0);
+      if (outcome.margin === 0) tieCount++;
+      const pair = row as Exclude<Row, SetRow>;
+      lengths.push({
+        subset: entry.name,
+        category: entry.length_category ?? null,
+        chosenChars: codePointLength(pair.chosen),
+        rejectedChars: codePointLength(pair.rejected),
+        margin: outcome.margin,
+        correct: outcome.correct,
+      });
+      return;
+    }
+    values.push(outcome.value);
+    if (outcome.tie) tieCount++;
+    for (const [k, v] of Object.entries(outcome.details ?? {})) sums[k] = (sums[k] ?? 0) + v;
+    if (entry.metric === 'rb2-ties') {
+      const colon = outcome.id.indexOf(':');
+      groups.push({
+        type: outcome.id.slice(0, colon) as TiesGroup['type'],
+        promptId: outcome.id.slice(colon + 1),
+        correct: outcome.chosen_scores.map(Number),
+        incorrect: outcome.rejected_scores.map(Number),
+      });
+    }
+  });
+  if (values.length === 0) throw new UserError(`subset ${entry.name}: every pair is labelled a tie; nothing to score`);
+  const summary: SubsetSummary = { entry, values, ties: tieCount, tieLabels, lengths };
+  if (entry.metric === 'style-matrix') summary.details = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / values.length]));
+  if (entry.metric === 'rb2-ties') {
+    const { score, ...terms } = ties(groups);
+    summary.accuracy = score;
+    summary.details = terms;
+    summary.statistic = tiesStatistic(groups);
+  }
+  return summary;
+}
+
 /** Bootstrap unit for Ties: a prompt id with its ref and tied groups, resampled together. */
-function tiesStatistic(groups: readonly TiesGroup[]): SubsetEvaluation['statistic'] {
+function tiesStatistic(groups: readonly TiesGroup[]): Resampler {
   const prompts = [...new Set(groups.map((g) => g.promptId))];
   const byPrompt = new Map(prompts.map((p) => [p, groups.filter((g) => g.promptId === p)]));
   return {

@@ -2,6 +2,7 @@
  * @file The run: load a suite's subsets -> score every response once -> decide every item by its
  * subset's metric -> aggregate. Returns the results and per-pair outcomes; writing them is the report's job.
  */
+import { UserError } from '../errors.js';
 import { aggregate } from '../report/aggregate.js';
 import { confidenceIntervals } from '../report/bootstrap.js';
 import { lengthBias } from '../report/length-bias.js';
@@ -11,9 +12,10 @@ import { createScorer } from '../scorers/index.js';
 import type { OnnxModelOptions } from '../scorers/onnx-model.js';
 import type { ResponseInput, Scorer } from '../scorers/types.js';
 import { loadSubsets, type SubsetSelection } from '../subsets/load.js';
-import { defaultManifestPath, resolveSuite } from '../subsets/manifest.js';
+import { defaultManifestPath, resolveSuite, type SubsetEntry, type Suite } from '../subsets/manifest.js';
+import type { Row } from '../subsets/types.js';
 import { RMBENCH_VERSION } from '../version.js';
-import { evaluateSubset, rowResponses } from './evaluate.js';
+import { decideSubset, rowResponses, summarizeSubset } from './evaluate.js';
 
 export const DEFAULT_SUITE = 'rewardbench-v1';
 
@@ -38,6 +40,26 @@ export interface RunOutput {
 
 const seconds = (ms: number) => Math.round(ms) / 1000;
 
+/** A subset's outcomes with its rows, in file order. */
+export interface SubsetOutcomeRows {
+  entry: SubsetEntry;
+  rows: readonly Row[];
+  outcomes: readonly ItemOutcome[];
+}
+
+/** Scores, intervals and length bias from outcomes: the one computation behind run and merge. */
+export function computeFigures(suite: Suite, subsets: readonly SubsetOutcomeRows[]) {
+  const summaries = subsets.map(({ entry, rows, outcomes }) => summarizeSubset(entry, rows, outcomes));
+  return {
+    ...aggregate(suite.sections, summaries),
+    confidence_intervals: confidenceIntervals(
+      { subsets: summaries.map((s) => s.entry), sectionWeights: suite.sections },
+      summaries.map((s) => s.statistic ?? s.values),
+    ),
+    length_bias: lengthBias(summaries.flatMap((s) => s.lengths)),
+  };
+}
+
 export async function run(options: RunOptions): Promise<RunOutput> {
   const started = performance.now();
   const warnings: string[] = [];
@@ -47,29 +69,26 @@ export async function run(options: RunOptions): Promise<RunOutput> {
   };
   const suite = resolveSuite(defaultManifestPath(options.manifest), options.suite ?? DEFAULT_SUITE);
   // Validate all data before loading a (possibly large) model.
-  const subsets = loadSubsets(suite, options);
+  const subsets = loadSubsets(suite, options).filter((s) => s.rows.length > 0);
+  if (subsets.length === 0) throw new UserError(`shard ${options.shard?.index}/${options.shard?.count} of this selection has no items`);
   const scorer: Scorer = await createScorer(options.model, { ...options, onWarning });
   const loaded = performance.now();
   try {
     const inputs: ResponseInput[] = subsets.flatMap(({ rows }) => rows.flatMap(rowResponses));
     const outputs = await scorer.scoreResponses(inputs, options.onProgress);
     let offset = 0;
-    const evaluations = subsets.map(({ entry, rows }) => {
+    const decided = subsets.map(({ entry, rows }) => {
       const count = rows.reduce((n, row) => n + rowResponses(row).length, 0);
-      const evaluation = evaluateSubset(scorer, entry, rows, outputs.slice(offset, offset + count));
+      const { outcomes, scored } = decideSubset(scorer, entry, rows, outputs.slice(offset, offset + count));
       offset += count;
-      return evaluation;
+      return { entry, rows, outcomes, scored };
     });
-    const scores = aggregate(suite.sections, evaluations);
-    const intervals = confidenceIntervals(
-      { subsets: evaluations.map((e) => e.entry), sectionWeights: suite.sections },
-      evaluations.map((e) => e.statistic ?? e.values),
-    );
-    const pairs = evaluations.flatMap((e) => e.outcomes);
-    const report = scorer.summarize?.(evaluations.flatMap((e) => e.scored));
+    const pairs = decided.flatMap((d) => d.outcomes);
+    const report = scorer.summarize?.(decided.flatMap((d) => d.scored));
+    const figures = computeFigures(suite, decided);
     const stats = scorer.stats;
     const total = performance.now() - started;
-    const partial = subsets.length !== suite.subsets.length || subsets.some((s) => s.rows.length !== s.totalRows);
+    const partial = options.shard !== undefined || subsets.length !== suite.subsets.length || subsets.some((s) => s.rows.length !== s.totalRows);
     const results: RunOutput['results'] = {
       schema_version: RESULTS_SCHEMA_VERSION,
       rmbench_version: RMBENCH_VERSION,
@@ -81,11 +100,9 @@ export async function run(options: RunOptions): Promise<RunOutput> {
       chat_template: (scorer.info.config.chat_template as string | null | undefined) ?? null,
       suite: { name: suite.name, version: suite.version },
       partial,
-      selection: { subsets: options.subsets?.length ? [...options.subsets] : null, limit: options.limit ?? null },
+      selection: { subsets: options.subsets?.length ? [...options.subsets] : null, limit: options.limit ?? null, shard: options.shard ?? null },
       config: scorer.info.config,
-      ...scores,
-      confidence_intervals: intervals,
-      length_bias: lengthBias(evaluations.flatMap((e) => e.lengths)),
+      ...figures,
       timing: {
         total_s: seconds(total),
         load_s: seconds(loaded - started),

@@ -5,7 +5,15 @@ import { fileURLToPath } from 'node:url';
 import chalk from 'chalk';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
+import { InvalidArgumentError } from 'commander';
 import { list, positiveInt, progressBar, warn } from './shared.js';
+
+function parseShard(value: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  const [index, count] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  if (!m || index < 1 || index > count) throw new InvalidArgumentError(`expected K/N with 1 <= K <= N, got "${value}"`);
+  return { index, count };
+}
 
 /** The embedded default model, built by `npm run build:models` (part of `npm ci`). */
 export const DEFAULT_MODEL = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models', 'use-lite-bt');
@@ -21,6 +29,7 @@ export function register(program: Command): void {
     .option('--scores <file>', 'per-pair scores JSONL (default: beside the results, .scores.jsonl)')
     .option('--subsets <names>', 'only these subsets, comma-separated (marks the run partial)', list)
     .option('--limit <n>', 'at most n pairs per subset (marks the run partial)', positiveInt)
+    .option('--shard <K/N>', 'score only shard K of N (a stable hash of subset/id); combine with `rmbench merge`', parseShard)
     .option('--device <name>', 'execution provider: cpu, cuda, webgpu, ... (falls back to cpu)', 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads', positiveInt)
     .option('--token-budget <n>', 'padded tokens per batch', positiveInt)
@@ -49,6 +58,7 @@ export function register(program: Command): void {
           manifest: o.manifest,
           subsets: o.subsets,
           limit: o.limit,
+          shard: o.shard,
           device: parseDevice(o.device),
           threads: o.threads,
           tokenBudget: o.tokenBudget,

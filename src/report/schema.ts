@@ -36,6 +36,8 @@ export interface SetOutcome {
   value: number;
   /** Metric parts (style-matrix: hard, normal, easy). */
   details?: Record<string, number>;
+  /** Present when some decision in the item was an exact tie of preferences. */
+  tie?: true;
 }
 
 export type ItemOutcome = PairOutcome | SetOutcome;
@@ -144,9 +146,9 @@ export interface Results {
   /** The chat template applied, or null when the plain format was used. */
   chat_template: string | null;
   suite: { name: string; version: string };
-  /** True when --subsets or --limit left pairs out: not comparable with full runs. */
+  /** True when --subsets, --limit or --shard left pairs out: not comparable with full runs. */
   partial: boolean;
-  selection: { subsets: string[] | null; limit: number | null };
+  selection: { subsets: string[] | null; limit: number | null; shard: { index: number; count: number } | null };
   /** Everything that affects the scores (text format, max length, truncation, device, batching). */
   config: Record<string, unknown>;
   subsets: Record<string, SubsetResult>;

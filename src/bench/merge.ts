@@ -1,0 +1,100 @@
+/**
+ * @file Merging shard results (`rmbench run --shard K/N`) into exactly the results one unsharded run
+ * gives: the shards' per-item outcomes are put back in suite order and the figures recomputed by
+ * the same computeFigures as a run. Shards must be of one model, config, suite version and
+ * selection, and cover 1..N exactly once.
+ */
+import { UserError } from '../errors.js';
+import type { ItemOutcome, Results } from '../report/schema.js';
+import { loadSubsets } from '../subsets/load.js';
+import { defaultManifestPath, resolveSuite } from '../subsets/manifest.js';
+import { pairKey } from '../subsets/types.js';
+import { RMBENCH_VERSION } from '../version.js';
+import { computeFigures, type RunOutput } from './run.js';
+
+export interface ShardRun {
+  path: string;
+  results: Results;
+  pairs: readonly ItemOutcome[];
+}
+
+/** Config entries that may differ between shards without changing a score. */
+const PER_MACHINE = ['threads', 'requested_device', 'cache', 'batch_policy'];
+
+function identity(r: Results) {
+  const config = Object.fromEntries(Object.entries(r.config).filter(([k]) => !PER_MACHINE.includes(k)));
+  return JSON.stringify({ model: r.model, type: r.model_type, sha: r.model_sha256, suite: r.suite, subsets: r.selection.subsets, limit: r.selection.limit, config });
+}
+
+export function mergeShards(shards: readonly ShardRun[], options: { manifest?: string } = {}): RunOutput {
+  if (shards.length === 0) throw new UserError('no shard results to merge');
+  const first = shards[0]!;
+  const count = first.results.selection.shard?.count;
+  const seen = new Map<number, string>();
+  for (const { path, results } of shards) {
+    const shard = results.selection.shard;
+    if (!shard) throw new UserError(`${path}: not a shard (run with --shard K/N)`);
+    if (shard.count !== count) throw new UserError(`${path}: shard ${shard.index}/${shard.count}, but ${first.path} is one of ${count}`);
+    if (seen.has(shard.index)) throw new UserError(`${path}: shard ${shard.index}/${count} given twice (also ${seen.get(shard.index)})`);
+    seen.set(shard.index, path);
+    if (identity(results) !== identity(first.results)) {
+      throw new UserError(`${path}: model, config, suite version or selection differ from ${first.path}; shards must come from one run`);
+    }
+  }
+  const missing = Array.from({ length: count! }, (_, i) => i + 1).filter((k) => !seen.has(k));
+  if (missing.length) throw new UserError(`missing shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${count}`).join(', ')}`);
+
+  const { scorer_report: _perShard, ...r } = first.results;
+  const suite = resolveSuite(defaultManifestPath(options.manifest), r.suite.name);
+  if (suite.version !== r.suite.version) throw new UserError(`suite ${suite.name} is v${suite.version} here, the shards ran v${r.suite.version}`);
+  const byKey = new Map<string, ItemOutcome>();
+  for (const shard of shards) for (const outcome of shard.pairs) byKey.set(outcome.key, outcome);
+  const subsets = loadSubsets(suite, { subsets: r.selection.subsets ?? undefined, limit: r.selection.limit ?? undefined }).map(({ entry, rows, totalRows }) => ({
+    entry,
+    rows,
+    totalRows,
+    outcomes: rows.map((row) => {
+      const outcome = byKey.get(pairKey(row));
+      if (!outcome) throw new UserError(`no shard has item ${pairKey(row)}; were all shards run on the same suite and selection?`);
+      return outcome;
+    }),
+  }));
+  const warnings = [...new Set(shards.flatMap((s) => s.results.warnings))];
+  if (shards.some((s) => s.results.scorer_report)) warnings.push('scorer_report is per shard and not merged (it needs every response\'s outputs)');
+  const sum = (get: (t: Results['timing']) => number) => shards.reduce((n, s) => n + get(s.results.timing), 0);
+  const pairs = subsets.flatMap((s) => s.outcomes);
+  const total = sum((t) => t.total_s);
+  const real = sum((t) => t.real_tokens);
+  const padded = sum((t) => t.padded_tokens);
+  return {
+    results: {
+      ...r,
+      rmbench_version: RMBENCH_VERSION,
+      created_at: new Date().toISOString(),
+      partial: r.selection.subsets !== null || r.selection.limit !== null,
+      selection: { ...r.selection, shard: null },
+      ...computeFigures(suite, subsets),
+      // Summed over shards: machine time, not wall time.
+      timing: {
+        total_s: total,
+        load_s: sum((t) => t.load_s),
+        tokenize_s: sum((t) => t.tokenize_s),
+        inference_s: sum((t) => t.inference_s),
+        other_s: sum((t) => t.other_s),
+        pairs_per_s: pairs.length / total,
+        tokens_per_s: real / total,
+        responses: sum((t) => t.responses),
+        unique_texts: sum((t) => t.unique_texts),
+        unique_inputs: sum((t) => t.unique_inputs),
+        cached_texts: sum((t) => t.cached_texts),
+        batches: sum((t) => t.batches),
+        real_tokens: real,
+        padded_tokens: padded,
+        padding_efficiency: padded ? real / padded : 1,
+      },
+      warnings,
+    },
+    pairs,
+    report: [],
+  };
+}
