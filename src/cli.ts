@@ -13,10 +13,11 @@ import * as leaderboard from './commands/leaderboard.js';
 import * as merge from './commands/merge.js';
 import * as report from './commands/report.js';
 import * as run from './commands/run.js';
+import * as serve from './commands/serve.js';
 import { ExitError, UserError, errorMessage } from './errors.js';
 import { RMBENCH_VERSION } from './version.js';
 
-const COMMANDS: { register(program: Command): void }[] = [run, merge, data, report, leaderboard, gate, inspect];
+const COMMANDS: { register(program: Command): void }[] = [run, merge, data, report, leaderboard, gate, inspect, serve];
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command('rmbench')

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bootstrap, confidenceIntervals, percentileInterval, prng, quantile } from '../src/report/bootstrap.js';
-import { lengthBias, pearson, type LengthPair } from '../src/report/length-bias.js';
+import { LengthColumns, lengthBias, pearson } from '../src/report/length-bias.js';
+import type { LengthCategory } from '../src/report/schema.js';
 
 const layout = {
   subsets: [
@@ -54,9 +55,17 @@ describe('bootstrap', () => {
 });
 
 describe('length bias', () => {
-  const pair = (subset: string, category: LengthPair['category'], c: number, r: number, margin: number): LengthPair => ({
-    subset, category, chosenChars: c, rejectedChars: r, margin, correct: margin > 0,
-  });
+  type Pair = [subset: string, category: LengthCategory | null, chosenChars: number, rejectedChars: number, margin: number];
+  const pair = (...p: Pair): Pair => p;
+  /** Pairs -> one LengthColumns per subset, as a run accumulates them. */
+  const columns = (pairs: Pair[]) => {
+    const bySubset = new Map<string, LengthColumns>();
+    for (const [subset, category, c, r, margin] of pairs) {
+      if (!bySubset.has(subset)) bySubset.set(subset, new LengthColumns(subset, category));
+      bySubset.get(subset)!.push(c, r, margin, margin > 0);
+    }
+    return [...bySubset.values()];
+  };
 
   it('computes the baselines, correlation and longer-preference by hand', () => {
     const pairs = [
@@ -65,7 +74,7 @@ describe('length bias', () => {
       pair('x', 'longer', 3, 9, -1), // shorter chosen, model prefers the rejected (the longer)
       pair('x', 'longer', 4, 8, 0), // the model ties: not counted in prefers_longer
     ];
-    const bias = lengthBias(pairs);
+    const bias = lengthBias(columns(pairs));
     expect(bias.subsets.x).toEqual({
       category: 'longer',
       chars: { longer: 0.25, shorter: 0.5 },
@@ -79,7 +88,7 @@ describe('length bias', () => {
 
   it('does not flag a model whose preferences ignore length', () => {
     const pairs = [pair('y', 'neutral', 10, 5, 1), pair('y', 'neutral', 5, 10, 1), pair('y', 'shorter', 7, 3, -1), pair('y', 'shorter', 3, 7, -1)];
-    const bias = lengthBias(pairs);
+    const bias = lengthBias(columns(pairs));
     expect(bias.overall.prefers_longer).toBe(0.5);
     expect(bias.flag).toBeNull();
   });

@@ -2,13 +2,13 @@
  * @file From scored responses to item outcomes, and from outcomes to a subset's figures.
  * decideSubset() needs the scorer: every decision goes through its prefer(), so Bradley-Terry,
  * multi-objective and general-preference kinds are judged by the same rules (src/report/metrics.ts).
- * summarizeSubset() is pure over the outcomes and the rows, so a merge of shards recomputes exactly
+ * SubsetAccumulator is pure over the outcomes and the rows, so a merge of shards recomputes exactly
  * what one run computes.
  */
 import { UserError } from '../errors.js';
 import type { SubsetOutcomes } from '../report/aggregate.js';
 import type { Resampler } from '../report/bootstrap.js';
-import type { LengthPair } from '../report/length-bias.js';
+import { LengthColumns } from '../report/length-bias.js';
 import { bestOfN, styleMatrix, ties, type TiesGroup } from '../report/metrics.js';
 import type { ItemOutcome, PairOutcome, SetOutcome } from '../report/schema.js';
 import { codePointLength } from '../scorers/length.js';
@@ -87,62 +87,70 @@ function decideSet(scorer: Scorer, entry: SubsetEntry, row: SetRow, key: string,
 
 export interface SubsetSummary extends SubsetOutcomes {
   /** Pairwise items, for the length-bias analysis. */
-  lengths: LengthPair[];
+  lengths: LengthColumns;
   /** Resampling for the bootstrap when the subset score is not a mean of item values (rb2-ties). */
   statistic?: Resampler;
 }
 
-/** A subset's values, ties, metric parts and length pairs, from its rows and their outcomes (same order). */
-export function summarizeSubset(entry: SubsetEntry, rows: readonly Row[], outcomes: readonly ItemOutcome[]): SubsetSummary {
-  const values: number[] = [];
-  const lengths: LengthPair[] = [];
-  const sums: Record<string, number> = {};
-  const groups: TiesGroup[] = [];
-  let tieCount = 0;
-  let tieLabels = 0;
-  outcomes.forEach((outcome, i) => {
-    const row = rows[i]!;
-    if (!('value' in outcome)) {
-      if (outcome.tie_label) {
-        tieLabels++;
+/**
+ * Accumulates a subset's values, ties, metric parts and length pairs from its rows and their
+ * outcomes, window by window (rows and outcomes in the same order), keeping no texts.
+ */
+export class SubsetAccumulator {
+  private readonly values: number[] = [];
+  private readonly lengths: LengthColumns;
+  private readonly sums: Record<string, number> = {};
+  private readonly groups: TiesGroup[] = [];
+  private tieCount = 0;
+  private tieLabels = 0;
+
+  constructor(readonly entry: SubsetEntry) {
+    this.lengths = new LengthColumns(entry.name, entry.length_category ?? null);
+  }
+
+  add(rows: readonly Row[], outcomes: readonly ItemOutcome[]): this {
+    const entry = this.entry;
+    outcomes.forEach((outcome, i) => {
+      if (!('value' in outcome)) {
+        if (outcome.tie_label) {
+          this.tieLabels++;
+          return;
+        }
+        this.values.push(outcome.correct ? 1 : 0);
+        if (outcome.margin === 0) this.tieCount++;
+        const pair = rows[i] as Exclude<Row, SetRow>;
+        this.lengths.push(codePointLength(pair.chosen), codePointLength(pair.rejected), outcome.margin, outcome.correct);
         return;
       }
-      values.push(outcome.correct ? 1 : 0);
-      if (outcome.margin === 0) tieCount++;
-      const pair = row as Exclude<Row, SetRow>;
-      lengths.push({
-        subset: entry.name,
-        category: entry.length_category ?? null,
-        chosenChars: codePointLength(pair.chosen),
-        rejectedChars: codePointLength(pair.rejected),
-        margin: outcome.margin,
-        correct: outcome.correct,
-      });
-      return;
-    }
-    values.push(outcome.value);
-    if (outcome.tie) tieCount++;
-    for (const [k, v] of Object.entries(outcome.details ?? {})) sums[k] = (sums[k] ?? 0) + v;
-    if (entry.metric === 'rb2-ties') {
-      const colon = outcome.id.indexOf(':');
-      groups.push({
-        type: outcome.id.slice(0, colon) as TiesGroup['type'],
-        promptId: outcome.id.slice(colon + 1),
-        correct: outcome.chosen_scores.map(Number),
-        incorrect: outcome.rejected_scores.map(Number),
-      });
-    }
-  });
-  if (values.length === 0) throw new UserError(`subset ${entry.name}: every pair is labelled a tie; nothing to score`);
-  const summary: SubsetSummary = { entry, values, ties: tieCount, tieLabels, lengths };
-  if (entry.metric === 'style-matrix') summary.details = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / values.length]));
-  if (entry.metric === 'rb2-ties') {
-    const { score, ...terms } = ties(groups);
-    summary.accuracy = score;
-    summary.details = terms;
-    summary.statistic = tiesStatistic(groups);
+      this.values.push(outcome.value);
+      if (outcome.tie) this.tieCount++;
+      for (const [k, v] of Object.entries(outcome.details ?? {})) this.sums[k] = (this.sums[k] ?? 0) + v;
+      if (entry.metric === 'rb2-ties') {
+        const colon = outcome.id.indexOf(':');
+        this.groups.push({
+          type: outcome.id.slice(0, colon) as TiesGroup['type'],
+          promptId: outcome.id.slice(colon + 1),
+          correct: outcome.chosen_scores.map(Number),
+          incorrect: outcome.rejected_scores.map(Number),
+        });
+      }
+    });
+    return this;
   }
-  return summary;
+
+  finish(): SubsetSummary {
+    const { entry, values } = this;
+    if (values.length === 0) throw new UserError(`subset ${entry.name}: every pair is labelled a tie; nothing to score`);
+    const summary: SubsetSummary = { entry, values, ties: this.tieCount, tieLabels: this.tieLabels, lengths: this.lengths };
+    if (entry.metric === 'style-matrix') summary.details = Object.fromEntries(Object.entries(this.sums).map(([k, v]) => [k, v / values.length]));
+    if (entry.metric === 'rb2-ties') {
+      const { score, ...terms } = ties(this.groups);
+      summary.accuracy = score;
+      summary.details = terms;
+      summary.statistic = tiesStatistic(this.groups);
+    }
+    return summary;
+  }
 }
 
 /** Bootstrap unit for Ties: a prompt id with its ref and tied groups, resampled together. */

@@ -10,6 +10,7 @@ import { loadSubsets } from '../subsets/load.js';
 import { defaultManifestPath, resolveSuite } from '../subsets/manifest.js';
 import { pairKey } from '../subsets/types.js';
 import { RMBENCH_VERSION } from '../version.js';
+import { SubsetAccumulator } from './evaluate.js';
 import { computeFigures, type RunOutput } from './run.js';
 
 export interface ShardRun {
@@ -49,10 +50,9 @@ export function mergeShards(shards: readonly ShardRun[], options: { manifest?: s
   if (suite.version !== r.suite.version) throw new UserError(`suite ${suite.name} is v${suite.version} here, the shards ran v${r.suite.version}`);
   const byKey = new Map<string, ItemOutcome>();
   for (const shard of shards) for (const outcome of shard.pairs) byKey.set(outcome.key, outcome);
-  const subsets = loadSubsets(suite, { subsets: r.selection.subsets ?? undefined, limit: r.selection.limit ?? undefined }).map(({ entry, rows, totalRows }) => ({
+  const subsets = loadSubsets(suite, { subsets: r.selection.subsets ?? undefined, limit: r.selection.limit ?? undefined }).map(({ entry, rows }) => ({
     entry,
     rows,
-    totalRows,
     outcomes: rows.map((row) => {
       const outcome = byKey.get(pairKey(row));
       if (!outcome) throw new UserError(`no shard has item ${pairKey(row)}; were all shards run on the same suite and selection?`);
@@ -73,7 +73,7 @@ export function mergeShards(shards: readonly ShardRun[], options: { manifest?: s
       created_at: new Date().toISOString(),
       partial: r.selection.subsets !== null || r.selection.limit !== null,
       selection: { ...r.selection, shard: null },
-      ...computeFigures(suite, subsets),
+      ...computeFigures(suite, subsets.map((s) => new SubsetAccumulator(s.entry).add(s.rows, s.outcomes).finish())),
       // Summed over shards: machine time, not wall time.
       timing: {
         total_s: total,

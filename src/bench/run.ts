@@ -1,6 +1,8 @@
 /**
- * @file The run: load a suite's subsets -> score every response once -> decide every item by its
- * subset's metric -> aggregate. Returns the results and per-pair outcomes; writing them is the report's job.
+ * @file The run: verify the suite's subset files -> stream their rows in windows -> score every
+ * response of a window at once -> decide every item by its subset's metric -> accumulate compact
+ * per-subset figures -> aggregate. Memory holds one window of texts, not the suite; outcomes go to
+ * `onOutcomes` when given (the CLI streams them to the scores file) or are returned.
  */
 import { UserError } from '../errors.js';
 import { aggregate } from '../report/aggregate.js';
@@ -10,14 +12,16 @@ import { RESULTS_SCHEMA_VERSION, type ItemOutcome, type Results } from '../repor
 import { paddingEfficiency } from '../scorers/batching.js';
 import { createScorer } from '../scorers/index.js';
 import type { OnnxModelOptions } from '../scorers/onnx-model.js';
-import type { ResponseInput, Scorer } from '../scorers/types.js';
-import { loadSubsets, type SubsetSelection } from '../subsets/load.js';
+import type { ScoredPair, Scorer } from '../scorers/types.js';
+import { selectSubsets, streamSubset, type SubsetSelection } from '../subsets/load.js';
 import { defaultManifestPath, resolveSuite, type SubsetEntry, type Suite } from '../subsets/manifest.js';
 import type { Row } from '../subsets/types.js';
 import { RMBENCH_VERSION } from '../version.js';
-import { decideSubset, rowResponses, summarizeSubset } from './evaluate.js';
+import { SubsetAccumulator, decideSubset, rowResponses, type SubsetSummary } from './evaluate.js';
 
 export const DEFAULT_SUITE = 'rewardbench-v1';
+/** Items scored together: the scorer sorts a window's texts by length, so padding stays low. */
+export const DEFAULT_WINDOW_ITEMS = 4096;
 
 export interface RunOptions extends OnnxModelOptions, SubsetSelection {
   /** A model folder, or a baseline name ("length"). */
@@ -25,14 +29,18 @@ export interface RunOptions extends OnnxModelOptions, SubsetSelection {
   suite?: string;
   /** datasets.manifest.json to read (default: ./datasets.manifest.json if present, else the bundled one). */
   manifest?: string;
-  /** Called as responses are scored: (done, total). */
+  /** Items per scoring window (default 4096). Scores do not depend on it. */
+  windowItems?: number;
+  /** Called as items are scored: (done, total). */
   onProgress?: (done: number, total: number) => void;
+  /** Receives outcomes window by window, in suite order; then RunOutput.pairs stays empty. */
+  onOutcomes?: (outcomes: readonly ItemOutcome[]) => void;
 }
 
 export interface RunOutput {
   /** Results without scores_file, which the writer fills in. */
   results: Omit<Results, 'scores_file'>;
-  /** One outcome per item (pair or response set), in suite order. */
+  /** One outcome per item (pair or response set), in suite order (empty when onOutcomes took them). */
   pairs: ItemOutcome[];
   /** The scorer's own summary lines, for the terminal. */
   report: string[];
@@ -40,24 +48,21 @@ export interface RunOutput {
 
 const seconds = (ms: number) => Math.round(ms) / 1000;
 
-/** A subset's outcomes with its rows, in file order. */
-export interface SubsetOutcomeRows {
-  entry: SubsetEntry;
-  rows: readonly Row[];
-  outcomes: readonly ItemOutcome[];
-}
-
-/** Scores, intervals and length bias from outcomes: the one computation behind run and merge. */
-export function computeFigures(suite: Suite, subsets: readonly SubsetOutcomeRows[]) {
-  const summaries = subsets.map(({ entry, rows, outcomes }) => summarizeSubset(entry, rows, outcomes));
+/** Scores, intervals and length bias from per-subset summaries: the one computation behind run and merge. */
+export function computeFigures(suite: Suite, summaries: readonly SubsetSummary[]) {
   return {
     ...aggregate(suite.sections, summaries),
     confidence_intervals: confidenceIntervals(
       { subsets: summaries.map((s) => s.entry), sectionWeights: suite.sections },
       summaries.map((s) => s.statistic ?? s.values),
     ),
-    length_bias: lengthBias(summaries.flatMap((s) => s.lengths)),
+    length_bias: lengthBias(summaries.map((s) => s.lengths)),
   };
+}
+
+interface Segment {
+  entry: SubsetEntry;
+  rows: Row[];
 }
 
 export async function run(options: RunOptions): Promise<RunOutput> {
@@ -68,27 +73,63 @@ export async function run(options: RunOptions): Promise<RunOutput> {
     options.onWarning?.(message);
   };
   const suite = resolveSuite(defaultManifestPath(options.manifest), options.suite ?? DEFAULT_SUITE);
-  // Validate all data before loading a (possibly large) model.
-  const subsets = loadSubsets(suite, options).filter((s) => s.rows.length > 0);
-  if (subsets.length === 0) throw new UserError(`shard ${options.shard?.index}/${options.shard?.count} of this selection has no items`);
+  const entries = selectSubsets(suite, options.subsets);
+  // Pass 1, before loading a (possibly large) model: every file's checksum, row count and rows,
+  // and how many items the selection keeps.
+  const selected = new Map<SubsetEntry, number>();
+  for (const entry of entries) {
+    let n = 0;
+    for await (const rows of streamSubset(suite, entry, options, true)) n += rows.length;
+    if (n > 0) selected.set(entry, n);
+  }
+  const totalItems = [...selected.values()].reduce((a, b) => a + b, 0);
+  if (totalItems === 0) throw new UserError(`shard ${options.shard?.index}/${options.shard?.count} of this selection has no items`);
+
   const scorer: Scorer = await createScorer(options.model, { ...options, onWarning });
   const loaded = performance.now();
   try {
-    const inputs: ResponseInput[] = subsets.flatMap(({ rows }) => rows.flatMap(rowResponses));
-    const outputs = await scorer.scoreResponses(inputs, options.onProgress);
-    let offset = 0;
-    const decided = subsets.map(({ entry, rows }) => {
-      const count = rows.reduce((n, row) => n + rowResponses(row).length, 0);
-      const { outcomes, scored } = decideSubset(scorer, entry, rows, outputs.slice(offset, offset + count));
-      offset += count;
-      return { entry, rows, outcomes, scored };
-    });
-    const pairs = decided.flatMap((d) => d.outcomes);
-    const report = scorer.summarize?.(decided.flatMap((d) => d.scored));
-    const figures = computeFigures(suite, decided);
+    const accumulators = new Map([...selected.keys()].map((entry) => [entry, new SubsetAccumulator(entry)]));
+    const pairs: ItemOutcome[] = [];
+    const scored: ScoredPair[] = [];
+    const windowItems = options.windowItems ?? DEFAULT_WINDOW_ITEMS;
+    let window: Segment[] = [];
+    let windowSize = 0;
+    let done = 0;
+    const flush = async () => {
+      const inputs = window.flatMap((segment) => segment.rows.flatMap(rowResponses));
+      const outputs = await scorer.scoreResponses(inputs, (d, t) => options.onProgress?.(done + Math.floor((windowSize * d) / Math.max(t, 1)), totalItems));
+      let offset = 0;
+      for (const { entry, rows } of window) {
+        const count = rows.reduce((n, row) => n + rowResponses(row).length, 0);
+        const decided = decideSubset(scorer, entry, rows, outputs.slice(offset, offset + count));
+        offset += count;
+        accumulators.get(entry)!.add(rows, decided.outcomes);
+        if (scorer.summarize) scored.push(...decided.scored);
+        if (options.onOutcomes) options.onOutcomes(decided.outcomes);
+        else pairs.push(...decided.outcomes);
+      }
+      done += windowSize;
+      options.onProgress?.(done, totalItems);
+      window = [];
+      windowSize = 0;
+    };
+    // Pass 2: stream the rows again, scoring a window of items at a time.
+    for (const entry of selected.keys()) {
+      for await (const rows of streamSubset(suite, entry, options, false)) {
+        const last = window[window.length - 1];
+        if (last?.entry === entry) last.rows.push(...rows);
+        else window.push({ entry, rows: [...rows] });
+        windowSize += rows.length;
+        if (windowSize >= windowItems) await flush();
+      }
+    }
+    if (windowSize > 0) await flush();
+
+    const report = scorer.summarize?.(scored);
+    const figures = computeFigures(suite, [...accumulators.values()].map((a) => a.finish()));
     const stats = scorer.stats;
     const total = performance.now() - started;
-    const partial = options.shard !== undefined || subsets.length !== suite.subsets.length || subsets.some((s) => s.rows.length !== s.totalRows);
+    const partial = options.shard !== undefined || options.limit !== undefined || selected.size !== suite.subsets.length;
     const results: RunOutput['results'] = {
       schema_version: RESULTS_SCHEMA_VERSION,
       rmbench_version: RMBENCH_VERSION,
@@ -109,7 +150,7 @@ export async function run(options: RunOptions): Promise<RunOutput> {
         tokenize_s: seconds(stats.tokenizeMs),
         inference_s: seconds(stats.inferenceMs),
         other_s: seconds(total - (loaded - started) - stats.tokenizeMs - stats.inferenceMs),
-        pairs_per_s: pairs.length / (total / 1000),
+        pairs_per_s: totalItems / (total / 1000),
         tokens_per_s: stats.realTokens / (total / 1000),
         responses: stats.responses,
         unique_texts: stats.uniqueTexts,

@@ -6,7 +6,21 @@ import chalk from 'chalk';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { InvalidArgumentError } from 'commander';
+import type { RunOptions } from '../bench/run.js';
+import type { RemoteOptions } from '../scorers/remote/options.js';
 import { list, positiveInt, progressBar, warn } from './shared.js';
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
+  return n;
+}
+
+function positiveSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number of seconds, got "${value}"`);
+  return n;
+}
 
 function parseShard(value: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(value);
@@ -22,7 +36,7 @@ export function register(program: Command): void {
   program
     .command('run')
     .description('score a model on a suite and write results JSON + per-pair scores JSONL')
-    .argument('[model]', 'model folder, or the baseline "length"', DEFAULT_MODEL)
+    .argument('[model]', 'model folder, the baseline "length", or a remote engine: vllm+http://HOST:PORT/MODEL, tei+http://HOST:PORT, kserve+http://HOST:PORT/MODEL (docs/remote.md)', DEFAULT_MODEL)
     .option('-s, --suite <name>', 'suite from the dataset manifest', 'rewardbench-v1')
     .option('--manifest <file>', 'dataset manifest (default: ./datasets.manifest.json, else the bundled one)')
     .option('-o, --out <file>', 'results JSON (default: results/<model>.<suite>.json)')
@@ -37,22 +51,34 @@ export function register(program: Command): void {
     .option('--cache-dir <dir>', 'score cache location (default: $RMBENCH_CACHE_DIR, else ~/.cache/rmbench)')
     .option('--no-cache', 'compute every score; read and write no cache')
     .option('--no-progress', 'no progress bar')
+    .option('--tokenizer <dir>', 'remote engines: folder with config.json, tokenizer.json, tokenizer_config.json (a model folder without onnx/); formats texts (and tokenises them for KServe, which needs it)')
+    .option('--concurrency <n>', 'remote engines: requests in flight (default 4)', positiveInt)
+    .option('--batch-size <n>', 'vLLM and TEI: texts per request (default 32); KServe batches by --token-budget', positiveInt)
+    .option('--request-timeout <seconds>', 'remote engines: time limit of each request attempt (default 120)', positiveSeconds)
+    .option('--retries <n>', 'remote engines: retries after a 429, 5xx, timeout or connection error (default 4)', nonNegativeInt)
+    .option('--retry-backoff <ms>', 'remote engines: first retry delay, doubled each retry (default 500)', nonNegativeInt)
+    .option('--server-template', 'vLLM: send each conversation as messages and let the server apply its chat template')
     .action(async (model: string, o) => {
       if (model === DEFAULT_MODEL && !existsSync(model)) {
         throw new UserError(`the default model is not built (${model}); run "npm run build:models" or name a model folder`);
       }
-      const [{ run }, { writeRun, defaultResultsPath }, { renderTable }, { parseDevice }, { parseDtype }, { defaultCacheDir }] = await Promise.all([
+      const [{ run }, { ScoresWriter, writeResults, defaultResultsPath, scoresPathFor }, { renderTable }, { parseDevice }, { parseDtype }, { defaultCacheDir }, { isRemoteModel, remoteResultsName }] = await Promise.all([
         import('../bench/run.js'),
         import('../report/write.js'),
         import('../report/table.js'),
         import('../scorers/onnx-session.js'),
         import('../scorers/model-folder.js'),
         import('../scorers/cache.js'),
+        import('../scorers/remote/url.js'),
       ]);
+      const out = resolve(o.out ?? defaultResultsPath(isRemoteModel(model) ? remoteResultsName(model) : model, o.suite));
+      const scores = resolve(o.scores ?? scoresPathFor(out));
       const bar = o.progress ? await progressBar('scoring') : undefined;
+      // Outcomes stream to a temporary scores file, renamed into place only if the run completes.
+      const writer = new ScoresWriter(scores);
       let output;
       try {
-        output = await run({
+        const options: RunOptions & RemoteOptions = {
           model,
           suite: o.suite,
           manifest: o.manifest,
@@ -65,15 +91,27 @@ export function register(program: Command): void {
           dtype: parseDtype(o.dtype),
           cacheDir: o.cache ? (o.cacheDir ?? defaultCacheDir()) : undefined,
           onProgress: bar?.update,
+          onOutcomes: (outcomes) => writer.write(outcomes),
           onWarning: warn,
-        });
+          tokenizer: o.tokenizer,
+          concurrency: o.concurrency,
+          batchSize: o.batchSize,
+          requestTimeoutMs: o.requestTimeout === undefined ? undefined : o.requestTimeout * 1000,
+          retries: o.retries,
+          retryBackoffMs: o.retryBackoff,
+          serverTemplate: o.serverTemplate,
+        };
+        output = await run(options);
+        writer.commit();
+      } catch (err) {
+        writer.abort();
+        throw err;
       } finally {
         bar?.stop();
       }
-      const out = o.out ?? defaultResultsPath(model, o.suite);
-      const results = writeRun(output, { out, scores: o.scores });
+      const results = writeResults(output, out, scores);
       console.log(renderTable(results));
       for (const line of output.report) console.log(line);
-      console.log(chalk.dim(`results: ${out}\nscores:  ${resolve(dirname(resolve(out)), results.scores_file)}`));
+      console.log(chalk.dim(`results: ${out}\nscores:  ${scores}`));
     });
 }

@@ -4,106 +4,121 @@
  * tokenizer), the correlation of the model's margin with the length margin, and how often the model
  * prefers the longer response; pooled over RewardBench's length categories; flagged when extreme.
  */
-import { LENGTH_CATEGORIES, type LengthBaselines, type LengthBias, type LengthCategory, type SubsetLengthBias } from './schema.js';
+import { LENGTH_CATEGORIES, type LengthBias, type LengthCategory, type SubsetLengthBias } from './schema.js';
 
 /** Share of (unequal-length, non-tied) pairs where preferring the longer response decides it. */
 export const LENGTH_FLAG_THRESHOLD = 0.8;
 
-export interface LengthPair {
-  subset: string;
-  category: LengthCategory | null;
-  chosenChars: number;
-  rejectedChars: number;
-  chosenTokens?: number;
-  rejectedTokens?: number;
-  margin: number;
-  correct: boolean;
+/** One subset's pairs as columns (compact: a run holds these for every pair it scored). */
+export class LengthColumns {
+  readonly chosenChars: number[] = [];
+  readonly rejectedChars: number[] = [];
+  readonly margins: number[] = [];
+  /** 1 when the pair was decided correctly. */
+  readonly correct: number[] = [];
+
+  constructor(
+    readonly subset: string,
+    readonly category: LengthCategory | null,
+  ) {}
+
+  push(chosenChars: number, rejectedChars: number, margin: number, correct: boolean): void {
+    this.chosenChars.push(chosenChars);
+    this.rejectedChars.push(rejectedChars);
+    this.margins.push(margin);
+    this.correct.push(correct ? 1 : 0);
+  }
+
+  get size(): number {
+    return this.margins.length;
+  }
 }
 
-export function pearson(xs: ArrayLike<number>, ys: ArrayLike<number>): number | null {
-  const n = xs.length;
-  if (n < 2) return null;
+/** Pearson correlation over several columns read as one sequence (null without variance). */
+function pearsonOver(parts: readonly { xs: readonly number[]; ys: readonly number[] }[]): number | null {
+  let n = 0;
   let mx = 0;
   let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += xs[i]!;
-    my += ys[i]!;
+  for (const { xs, ys } of parts) {
+    for (let i = 0; i < xs.length; i++) {
+      mx += xs[i]!;
+      my += ys[i]!;
+    }
+    n += xs.length;
   }
+  if (n < 2) return null;
   mx /= n;
   my /= n;
   let sxy = 0;
   let sxx = 0;
   let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = xs[i]! - mx;
-    const dy = ys[i]! - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
+  for (const { xs, ys } of parts) {
+    for (let i = 0; i < xs.length; i++) {
+      const dx = xs[i]! - mx;
+      const dy = ys[i]! - my;
+      sxy += dx * dy;
+      sxx += dx * dx;
+      syy += dy * dy;
+    }
   }
   return sxx === 0 || syy === 0 ? null : sxy / Math.sqrt(sxx * syy);
 }
 
-function baselines(pairs: readonly LengthPair[], chosen: (p: LengthPair) => number, rejected: (p: LengthPair) => number): LengthBaselines {
+export function pearson(xs: readonly number[], ys: readonly number[]): number | null {
+  return pearsonOver([{ xs, ys }]);
+}
+
+/** Counts over columns: pick-the-longer and pick-the-shorter wins, model preferences for the longer. */
+function counts(columns: readonly LengthColumns[]) {
+  let n = 0;
   let longer = 0;
   let shorter = 0;
-  for (const p of pairs) {
-    if (chosen(p) > rejected(p)) longer++;
-    else if (chosen(p) < rejected(p)) shorter++;
-  }
-  return { longer: longer / pairs.length, shorter: shorter / pairs.length };
-}
-
-function prefersLonger(pairs: readonly LengthPair[]): number | null {
   let decided = 0;
-  let longer = 0;
-  for (const p of pairs) {
-    const lengthSign = Math.sign(p.chosenChars - p.rejectedChars);
-    const modelSign = Math.sign(p.margin);
-    if (lengthSign === 0 || modelSign === 0) continue;
-    decided++;
-    if (lengthSign === modelSign) longer++;
+  let modelLonger = 0;
+  let correct = 0;
+  for (const c of columns) {
+    for (let i = 0; i < c.size; i++) {
+      const lengthSign = Math.sign(c.chosenChars[i]! - c.rejectedChars[i]!);
+      const modelSign = Math.sign(c.margins[i]!);
+      if (lengthSign > 0) longer++;
+      else if (lengthSign < 0) shorter++;
+      if (lengthSign !== 0 && modelSign !== 0) {
+        decided++;
+        if (lengthSign === modelSign) modelLonger++;
+      }
+      correct += c.correct[i]!;
+    }
+    n += c.size;
   }
-  return decided ? longer / decided : null;
+  return { n, longer, shorter, correct, prefersLonger: decided ? modelLonger / decided : null };
 }
 
-const correlation = (pairs: readonly LengthPair[]) =>
-  pearson(
-    pairs.map((p) => p.margin),
-    pairs.map((p) => p.chosenChars - p.rejectedChars),
-  );
+const correlation = (columns: readonly LengthColumns[]) =>
+  pearsonOver(columns.map((c) => ({ xs: c.margins, ys: c.chosenChars.map((x, i) => x - c.rejectedChars[i]!) })));
 
-export function lengthBias(pairs: readonly LengthPair[]): LengthBias {
-  const bySubset = new Map<string, LengthPair[]>();
-  for (const p of pairs) {
-    const list = bySubset.get(p.subset) ?? [];
-    list.push(p);
-    bySubset.set(p.subset, list);
-  }
+export function lengthBias(columns: readonly LengthColumns[]): LengthBias {
   const subsets: Record<string, SubsetLengthBias> = {};
-  for (const [name, list] of bySubset) {
-    const hasTokens = list.every((p) => p.chosenTokens !== undefined && p.rejectedTokens !== undefined);
-    subsets[name] = {
-      category: list[0]!.category,
-      chars: baselines(list, (p) => p.chosenChars, (p) => p.rejectedChars),
-      tokens: hasTokens ? baselines(list, (p) => p.chosenTokens!, (p) => p.rejectedTokens!) : null,
-      margin_length_correlation: correlation(list),
-      prefers_longer: prefersLonger(list),
+  for (const c of columns) {
+    if (!c.size) continue;
+    const k = counts([c]);
+    subsets[c.subset] = {
+      category: c.category,
+      chars: { longer: k.longer / k.n, shorter: k.shorter / k.n },
+      // Token lengths need the scorer's tokenizer on the bare responses: not computed yet.
+      tokens: null,
+      margin_length_correlation: correlation([c]),
+      prefers_longer: k.prefersLonger,
     };
   }
   const categories: LengthBias['categories'] = {};
   for (const category of LENGTH_CATEGORIES) {
-    const members = pairs.filter((p) => p.category === category);
+    const members = columns.filter((c) => c.category === category && c.size);
     if (!members.length) continue;
-    categories[category] = {
-      subsets: [...new Set(members.map((p) => p.subset))],
-      n: members.length,
-      accuracy: members.filter((p) => p.correct).length / members.length,
-      longer_baseline: baselines(members, (p) => p.chosenChars, (p) => p.rejectedChars).longer,
-    };
+    const k = counts(members);
+    categories[category] = { subsets: members.map((c) => c.subset), n: k.n, accuracy: k.correct / k.n, longer_baseline: k.longer / k.n };
   }
-  const overall = { margin_length_correlation: correlation(pairs), prefers_longer: prefersLonger(pairs) };
-  const share = overall.prefers_longer;
+  const share = counts(columns).prefersLonger;
+  const overall = { margin_length_correlation: correlation(columns), prefers_longer: share };
   let flag: string | null = null;
   if (share !== null && share >= LENGTH_FLAG_THRESHOLD) {
     flag = `prefers the longer response in ${(share * 100).toFixed(1)}% of decided pairs of unequal length: scores may reward length, not quality`;

@@ -35,13 +35,32 @@ export interface OnnxModelOptions {
   cacheDir?: string;
   /** Weight variant: fp32 (onnx/model.onnx), fp16 (model_fp16.onnx), q8 (model_quantized.onnx). */
   dtype?: Dtype;
+  /** Batches in flight at once (default 1); more only helps a graph served remotely. */
+  concurrency?: number;
+  /**
+   * Runs the graph somewhere else instead of opening folder.onnxPath with ONNX Runtime (the KServe
+   * backend, src/scorers/remote/kserve.ts). Its identity stands for the weights' sha256 in the cache key.
+   */
+  graph?: (folder: ModelFolder) => Promise<{ session: GraphSession; device: string; identity: string }>;
   onWarning?: (message: string) => void;
+}
+
+/**
+ * What the runner needs of a graph: an ONNX Runtime session has it, and so does a remote engine
+ * that takes the same int64 tensors (src/scorers/remote/kserve.ts).
+ */
+export interface GraphSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputMetadata: readonly ort.InferenceSession.ValueMetadata[];
+  run(feeds: Record<string, ort.Tensor>, fetches: string[]): Promise<Record<string, ort.OnnxValue>>;
+  release(): Promise<void>;
 }
 
 /** Output rows for one response: output name -> that response's values. */
 export type OutputRow = Record<string, Float32Array>;
 
-interface Sequence {
+export interface Sequence {
   ids: number[];
   /** The prompt alone, for graphs with prompt inputs. */
   prompt?: number[];
@@ -109,8 +128,9 @@ export class OnnxResponseModel {
   private constructor(
     readonly folder: ModelFolder,
     readonly text: TextSetup,
-    readonly session: ort.InferenceSession,
-    readonly device: Device,
+    readonly session: GraphSession,
+    /** An ONNX Runtime device, or "remote" for a graph run by another engine. */
+    readonly device: Device | 'remote',
     /** sha256 of the weight files. */
     readonly sha256: string,
     private readonly options: OnnxModelOptions,
@@ -150,10 +170,12 @@ export class OnnxResponseModel {
     if (tokenizer.padTokenSource !== 'pad_token') {
       options.onWarning?.(`${folder.name}: tokenizer has no pad_token; padding with ${tokenizer.padTokenSource} (id ${tokenizer.padTokenId}); the attention mask hides it`);
     }
-    const [{ session, device }, sha256] = await Promise.all([
-      openSession(folder.onnxPath, { device: options.device ?? 'cpu', threads: options.threads, onWarning: options.onWarning }),
-      hashModelFiles(folder),
-    ]);
+    const [{ session, device }, sha256]: [{ session: GraphSession; device: Device | 'remote' }, string] = options.graph
+      ? await options.graph(folder).then((g) => [{ session: g.session, device: g.device as Device | 'remote' }, g.identity])
+      : await Promise.all([
+          openSession(folder.onnxPath, { device: options.device ?? 'cpu', threads: options.threads, onWarning: options.onWarning }),
+          hashModelFiles(folder),
+        ]);
     const problems = inputProblems(session.inputMetadata);
     if (problems.length) {
       await session.release();
@@ -299,14 +321,27 @@ export class OnnxResponseModel {
             this.promptInputs ? sequences.map((s) => s.prompt!.length) : undefined,
           );
     let done = 0;
-    for (const batch of batches) {
-      const result = await this.runBatch(batch.indices.map((i) => sequences[i]!), outputs, this.paddingSide);
-      batch.indices.forEach((seq, b) => (rows[seq] = result[b]!));
-      // Written after every batch: a run killed now resumes from here.
-      cache?.put(batch.indices.flatMap((seq) => sequenceTexts[seq]!.map((hash) => [hash, rows[seq]!] as const)));
-      done += batch.indices.length;
-      onProgress?.(done, sequences.length);
-    }
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    // Up to `concurrency` batches in flight; after a failure no new batch starts, the ones in flight
+    // finish (and are cached), then the first error is thrown.
+    const worker = async () => {
+      while (!failure && next < batches.length) {
+        const batch = batches[next++]!;
+        try {
+          const result = await this.runBatch(batch.indices.map((i) => sequences[i]!), outputs, this.paddingSide);
+          batch.indices.forEach((seq, b) => (rows[seq] = result[b]!));
+          // Written after every batch: a run killed now resumes from here.
+          cache?.put(batch.indices.flatMap((seq) => sequenceTexts[seq]!.map((hash) => [hash, rows[seq]!] as const)));
+          done += batch.indices.length;
+          onProgress?.(done, sequences.length);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.options.concurrency ?? 1, batches.length)) }, worker));
+    if (failure) throw failure.error;
     return textOf.map((t) => {
       const source = textSource[t]!;
       return typeof source === 'number' ? rows[source]! : source;
@@ -351,6 +386,14 @@ export class OnnxResponseModel {
           : `so does padding on the ${other} (${otherDiff.toPrecision(3)}): the graph's pooling does not follow attention_mask (check config.json pad_token_id against the pad id ${this.text.tokenizer.padTokenId})`) +
         '; run `rmbench inspect` for details',
     );
+  }
+
+  /**
+   * Runs token sequences exactly as given (already formatted and tokenised, e.g. by a client of
+   * `rmbench serve`) as one batch, padded on the configured side; one row per sequence.
+   */
+  runSequences(batch: readonly Sequence[], outputs: readonly string[]): Promise<OutputRow[]> {
+    return this.runBatch(batch, outputs, this.paddingSide);
   }
 
   private async runBatch(batch: readonly Sequence[], outputs: readonly string[], side: Side, count = true): Promise<OutputRow[]> {

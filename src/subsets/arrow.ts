@@ -7,12 +7,32 @@
  * file, row and column.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { Bool, DataType, Field, List, Struct, Table, Utf8, tableFromIPC, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
+import { createReadStream, readFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import {
+  Bool,
+  DataType,
+  Field,
+  List,
+  RecordBatchReader,
+  Struct,
+  Table,
+  Utf8,
+  tableFromIPC,
+  tableToIPC,
+  vectorFromArray,
+  type AsyncRecordBatchFileReader,
+  type AsyncRecordBatchStreamReader,
+  type RecordBatch,
+  type Schema,
+  type Vector,
+} from 'apache-arrow';
 import { UserError, ValidationError } from '../errors.js';
 import { isSetRow, type Message, type MetricKind, type PairRow, type Prompt, type Row, type SetRow } from './types.js';
 
 export const ROW_COLUMNS = ['id', 'subset', 'prompt', 'chosen', 'rejected'] as const;
+/** Rows per record batch in the files rmbench writes: readers stream a file batch by batch. */
+export const ROWS_PER_BATCH = 512;
 const ROLES = new Set(['system', 'user', 'assistant']);
 const MAX_LISTED_PROBLEMS = 20;
 
@@ -32,25 +52,29 @@ export function rowsToArrow(rows: readonly Row[]): Uint8Array {
   const sets = rows.length > 0 && isSetRow(rows[0]!);
   if (rows.some((r) => isSetRow(r) !== sets)) throw new Error('rowsToArrow: pairs and sets cannot share a subset file');
   const conversational = rows.some((r) => typeof r.prompt !== 'string');
-  const prompt = conversational
-    ? vectorFromArray(
-        rows.map((r) => (typeof r.prompt === 'string' ? [{ role: 'user', content: r.prompt }] : r.prompt.map((m) => ({ role: m.role, content: m.content })))),
-        MESSAGES_TYPE,
-      )
-    : vectorFromArray(rows.map((r) => r.prompt as string), new Utf8());
-  const utf8 = (get: (r: Row) => string) => vectorFromArray(rows.map(get), new Utf8());
-  const responses = (get: (r: Row) => string | readonly string[]) =>
-    sets ? vectorFromArray(rows.map((r) => [...(get(r) as readonly string[])]), STRINGS_TYPE) : utf8((r) => get(r) as string);
   const tieLabels = !sets && rows.some((r) => (r as PairRow).tie !== undefined);
-  const table = new Table({
-    id: utf8((r) => r.id),
-    subset: utf8((r) => r.subset),
-    prompt,
-    chosen: responses((r) => r.chosen),
-    rejected: responses((r) => r.rejected),
-    ...(tieLabels ? { tie: vectorFromArray(rows.map((r) => (r as PairRow).tie === true), new Bool()) } : {}),
-  });
-  return tableToIPC(table, 'file');
+  const chunk = (part: readonly Row[]) => {
+    const prompt = conversational
+      ? vectorFromArray(
+          part.map((r) => (typeof r.prompt === 'string' ? [{ role: 'user', content: r.prompt }] : r.prompt.map((m) => ({ role: m.role, content: m.content })))),
+          MESSAGES_TYPE,
+        )
+      : vectorFromArray(part.map((r) => r.prompt as string), new Utf8());
+    const utf8 = (get: (r: Row) => string) => vectorFromArray(part.map(get), new Utf8());
+    const responses = (get: (r: Row) => string | readonly string[]) =>
+      sets ? vectorFromArray(part.map((r) => [...(get(r) as readonly string[])]), STRINGS_TYPE) : utf8((r) => get(r) as string);
+    return new Table({
+      id: utf8((r) => r.id),
+      subset: utf8((r) => r.subset),
+      prompt,
+      chosen: responses((r) => r.chosen),
+      rejected: responses((r) => r.rejected),
+      ...(tieLabels ? { tie: vectorFromArray(part.map((r) => (r as PairRow).tie === true), new Bool()) } : {}),
+    });
+  };
+  const tables: Table[] = [];
+  for (let start = 0; start < Math.max(rows.length, 1); start += ROWS_PER_BATCH) tables.push(chunk(rows.slice(start, start + ROWS_PER_BATCH)));
+  return tableToIPC(new Table(tables.flatMap((t) => t.batches)), 'file');
 }
 
 function isString(type: DataType): boolean {
@@ -91,20 +115,25 @@ export interface ReadSubsetOptions {
   sha256?: string;
 }
 
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function readError(path: string, options: ReadSubsetOptions, err: unknown): UserError {
+  return new UserError(`${path}: cannot read subset file "${options.subset}" (${(err as NodeJS.ErrnoException).code ?? err})`);
+}
+
 /** Reads and validates one subset file; throws a UserError naming the file, row and column. */
 export function readSubsetFile(path: string, options: ReadSubsetOptions): Row[] {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new UserError(`${path}: cannot read subset file "${options.subset}" (${(err as NodeJS.ErrnoException).code ?? err})`);
+    throw readError(path, options, err);
   }
-  if (options.sha256 !== undefined) {
-    const actual = sha256(bytes);
-    if (actual !== options.sha256) {
-      throw new UserError(`${path}: sha256 is ${actual}, the manifest expects ${options.sha256} (file changed or corrupt; re-import it)`);
-    }
-  }
+  if (options.sha256 !== undefined) checkSha256(path, sha256(bytes), options.sha256);
   let table: Table;
   try {
     table = tableFromIPC(bytes);
@@ -114,72 +143,143 @@ export function readSubsetFile(path: string, options: ReadSubsetOptions): Row[] 
   return tableToRows(table, path, options);
 }
 
-export function tableToRows(table: Table, source: string, options: ReadSubsetOptions): Row[] {
-  const metric = options.metric ?? 'pairwise';
-  const sets = metric !== 'pairwise';
-  const found = table.schema.fields.map((f) => f.name);
-  const problems: string[] = [];
-  const typeOf = (name: string) => table.schema.fields.find((f) => f.name === name)?.type;
-  const expected: Record<(typeof ROW_COLUMNS)[number], [(t: DataType) => boolean, string]> = {
-    id: [isString, 'utf8'],
-    subset: [isString, 'utf8'],
-    prompt: [(t) => isString(t) || isMessageList(t), 'utf8 or list<struct<role: utf8, content: utf8>>'],
-    chosen: sets ? [isStringList, `list<utf8> (metric ${metric})`] : [isString, 'utf8'],
-    rejected: sets ? [isStringList, `list<utf8> (metric ${metric})`] : [isString, 'utf8'],
-  };
-  for (const name of ROW_COLUMNS) {
-    const type = typeOf(name);
-    const [ok, description] = expected[name];
-    if (type === undefined) problems.push(`column "${name}" missing (found: ${found.join(', ') || 'none'})`);
-    else if (!ok(type)) problems.push(`column "${name}" has type ${String(type)}, expected ${description}`);
+function checkSha256(path: string, actual: string, expected: string): void {
+  if (actual !== expected) throw new UserError(`${path}: sha256 is ${actual}, the manifest expects ${expected} (file changed or corrupt; re-import it)`);
+}
+
+/**
+ * Streams a subset file record batch by record batch (memory bounded by one batch), validating
+ * as readSubsetFile does. The checksum is verified first, in a streaming pass of its own.
+ */
+export async function* streamSubsetFile(path: string, options: ReadSubsetOptions): AsyncGenerator<Row[]> {
+  if (options.sha256 !== undefined) {
+    let actual: string;
+    try {
+      actual = await sha256File(path);
+    } catch (err) {
+      throw readError(path, options, err);
+    }
+    checkSha256(path, actual, options.sha256);
   }
-  const tieType = typeOf('tie');
-  if (tieType !== undefined && (sets || !DataType.isBool(tieType))) problems.push(`column "tie" has type ${String(tieType)}, expected bool (pairwise subsets only)`);
-  if (problems.length) throw new ValidationError(source, problems);
-  if (table.numRows === 0) throw new UserError(`${source}: subset "${options.subset}" is empty (0 rows)`);
-  if (options.rows !== undefined && table.numRows !== options.rows) {
-    throw new UserError(`${source}: has ${table.numRows} rows, the manifest expects ${options.rows}`);
+  let handle: FileHandle;
+  try {
+    handle = await open(path);
+  } catch (err) {
+    throw readError(path, options, err);
+  }
+  try {
+    let reader: AsyncRecordBatchFileReader | AsyncRecordBatchStreamReader;
+    try {
+      reader = await RecordBatchReader.from(handle);
+      await reader.open();
+    } catch (err) {
+      throw new UserError(`${path}: not an Arrow IPC file (${(err as Error).message})`);
+    }
+    const rows = new RowReader(reader.schema, path, options);
+    for await (const batch of reader) yield rows.read(batch);
+    rows.finish();
+  } finally {
+    await handle.close();
+  }
+}
+
+export function tableToRows(table: Table, source: string, options: ReadSubsetOptions): Row[] {
+  const reader = new RowReader(table.schema, source, options);
+  const rows = table.batches.flatMap((batch) => reader.read(batch));
+  reader.finish();
+  return rows;
+}
+
+/**
+ * Converts record batches of one subset file to rows, checking the schema once and every row
+ * (ids unique across batches, row numbers counted across batches).
+ */
+class RowReader {
+  private readonly metric: MetricKind;
+  private readonly hasTie: boolean;
+  private readonly firstRowOf = new Map<string, number>();
+  private rowCount = 0;
+
+  constructor(
+    schema: Schema,
+    private readonly source: string,
+    private readonly options: ReadSubsetOptions,
+  ) {
+    this.metric = options.metric ?? 'pairwise';
+    const sets = this.metric !== 'pairwise';
+    const found = schema.fields.map((f) => f.name);
+    const problems: string[] = [];
+    const typeOf = (name: string) => schema.fields.find((f) => f.name === name)?.type;
+    const expected: Record<(typeof ROW_COLUMNS)[number], [(t: DataType) => boolean, string]> = {
+      id: [isString, 'utf8'],
+      subset: [isString, 'utf8'],
+      prompt: [(t) => isString(t) || isMessageList(t), 'utf8 or list<struct<role: utf8, content: utf8>>'],
+      chosen: sets ? [isStringList, `list<utf8> (metric ${this.metric})`] : [isString, 'utf8'],
+      rejected: sets ? [isStringList, `list<utf8> (metric ${this.metric})`] : [isString, 'utf8'],
+    };
+    for (const name of ROW_COLUMNS) {
+      const type = typeOf(name);
+      const [ok, description] = expected[name];
+      if (type === undefined) problems.push(`column "${name}" missing (found: ${found.join(', ') || 'none'})`);
+      else if (!ok(type)) problems.push(`column "${name}" has type ${String(type)}, expected ${description}`);
+    }
+    const tieType = typeOf('tie');
+    this.hasTie = tieType !== undefined;
+    if (tieType !== undefined && (sets || !DataType.isBool(tieType))) problems.push(`column "tie" has type ${String(tieType)}, expected bool (pairwise subsets only)`);
+    if (problems.length) throw new ValidationError(source, problems);
   }
 
-  const [ids, subsets, prompts, chosen, rejected] = ROW_COLUMNS.map((name) => table.getChild(name)!) as [Vector, Vector, Vector, Vector, Vector];
-  const tie = tieType !== undefined ? table.getChild('tie')! : undefined;
-  const rows: Row[] = [];
-  const firstRowOf = new Map<string, number>();
-  for (let i = 0; i < table.numRows; i++) {
-    const at = `row ${i}`;
-    const text = (v: Vector, name: string): string => {
-      const value = v.get(i) as string | null;
-      if (typeof value !== 'string') problems.push(`${at}, column "${name}": null, expected a string`);
-      return value ?? '';
-    };
-    const texts = (v: Vector, name: string): string[] => {
-      const value = v.get(i) as Iterable<string | null> | null;
-      const list = value === null ? [] : [...value];
-      if (value === null || list.some((x) => typeof x !== 'string')) problems.push(`${at}, column "${name}": expected a list of strings`);
-      return list.map((x) => x ?? '');
-    };
-    const id = text(ids, 'id');
-    const subset = text(subsets, 'subset');
-    if (subset !== options.subset) problems.push(`${at}, column "subset": "${subset}", expected "${options.subset}"`);
-    const earlier = firstRowOf.get(id);
-    if (earlier !== undefined) problems.push(`${at}, column "id": duplicate id "${id}" (also row ${earlier})`);
-    else firstRowOf.set(id, i);
-    if (id === '') problems.push(`${at}, column "id": empty`);
-    const prompt = readPrompt(prompts, i, at, problems);
-    if (sets) {
-      const row: SetRow = { id, subset, prompt, chosen: texts(chosen, 'chosen'), rejected: texts(rejected, 'rejected') };
-      const shape = SET_SHAPES[metric](row);
-      if (shape) problems.push(`${at}: ${shape}`);
-      rows.push(row);
-    } else {
-      const row: PairRow = { id, subset, prompt, chosen: text(chosen, 'chosen'), rejected: text(rejected, 'rejected') };
-      if (tie?.get(i) === true) row.tie = true;
-      rows.push(row);
+  read(batch: RecordBatch): Row[] {
+    const sets = this.metric !== 'pairwise';
+    const [ids, subsets, prompts, chosen, rejected] = ROW_COLUMNS.map((name) => batch.getChild(name)!) as [Vector, Vector, Vector, Vector, Vector];
+    const tie = this.hasTie ? batch.getChild('tie')! : undefined;
+    const problems: string[] = [];
+    const rows: Row[] = [];
+    for (let i = 0; i < batch.numRows && problems.length < MAX_LISTED_PROBLEMS; i++) {
+      const rowNumber = this.rowCount + i;
+      const at = `row ${rowNumber}`;
+      const text = (v: Vector, name: string): string => {
+        const value = v.get(i) as string | null;
+        if (typeof value !== 'string') problems.push(`${at}, column "${name}": null, expected a string`);
+        return value ?? '';
+      };
+      const texts = (v: Vector, name: string): string[] => {
+        const value = v.get(i) as Iterable<string | null> | null;
+        const list = value === null ? [] : [...value];
+        if (value === null || list.some((x) => typeof x !== 'string')) problems.push(`${at}, column "${name}": expected a list of strings`);
+        return list.map((x) => x ?? '');
+      };
+      const id = text(ids, 'id');
+      const subset = text(subsets, 'subset');
+      if (subset !== this.options.subset) problems.push(`${at}, column "subset": "${subset}", expected "${this.options.subset}"`);
+      const earlier = this.firstRowOf.get(id);
+      if (earlier !== undefined) problems.push(`${at}, column "id": duplicate id "${id}" (also row ${earlier})`);
+      else this.firstRowOf.set(id, rowNumber);
+      if (id === '') problems.push(`${at}, column "id": empty`);
+      const prompt = readPrompt(prompts, i, at, problems);
+      if (sets) {
+        const row: SetRow = { id, subset, prompt, chosen: texts(chosen, 'chosen'), rejected: texts(rejected, 'rejected') };
+        const shape = SET_SHAPES[this.metric as Exclude<MetricKind, 'pairwise'>](row);
+        if (shape) problems.push(`${at}: ${shape}`);
+        rows.push(row);
+      } else {
+        const row: PairRow = { id, subset, prompt, chosen: text(chosen, 'chosen'), rejected: text(rejected, 'rejected') };
+        if (tie?.get(i) === true) row.tie = true;
+        rows.push(row);
+      }
     }
-    if (problems.length >= MAX_LISTED_PROBLEMS) break;
+    if (problems.length) throw new ValidationError(this.source, problems);
+    this.rowCount += batch.numRows;
+    return rows;
   }
-  if (problems.length) throw new ValidationError(source, problems);
-  return rows;
+
+  /** Checks what can only be known at the end: emptiness and the row count. */
+  finish(): void {
+    if (this.rowCount === 0) throw new UserError(`${this.source}: subset "${this.options.subset}" is empty (0 rows)`);
+    if (this.options.rows !== undefined && this.rowCount !== this.options.rows) {
+      throw new UserError(`${this.source}: has ${this.rowCount} rows, the manifest expects ${this.options.rows}`);
+    }
+  }
 }
 
 function readPrompt(prompts: Vector, i: number, at: string, problems: string[]): Prompt {

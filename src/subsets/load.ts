@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { readSubsetFile } from './arrow.js';
+import { readSubsetFile, streamSubsetFile } from './arrow.js';
 import type { Suite, SubsetEntry } from './manifest.js';
 import { pairKey, type Row } from './types.js';
 
@@ -38,7 +38,7 @@ export function selectSubsets(suite: Suite, names?: readonly string[]): SubsetEn
   return [...new Set(names)].map((n) => byName.get(n)!);
 }
 
-export function loadSubsets(suite: Suite, selection: SubsetSelection = {}): LoadedSubset[] {
+function checkSelection(selection: SubsetSelection): void {
   if (selection.limit !== undefined && !(Number.isInteger(selection.limit) && selection.limit > 0)) {
     throw new UserError(`limit must be a positive integer, got ${selection.limit}`);
   }
@@ -46,10 +46,36 @@ export function loadSubsets(suite: Suite, selection: SubsetSelection = {}): Load
   if (shard && !(Number.isInteger(shard.count) && shard.count >= 1 && Number.isInteger(shard.index) && shard.index >= 1 && shard.index <= shard.count)) {
     throw new UserError(`shard must be K/N with 1 <= K <= N, got ${shard.index}/${shard.count}`);
   }
+}
+
+/** The rows of a file (in order, from `offset` on) that --limit and --shard keep. */
+function selectRows(rows: readonly Row[], offset: number, selection: SubsetSelection): Row[] {
+  const { limit, shard } = selection;
+  const limited = limit === undefined ? rows : rows.slice(0, Math.max(0, limit - offset));
+  return shard ? limited.filter((row) => shardOf(pairKey(row), shard.count) === shard.index - 1) : [...limited];
+}
+
+/**
+ * Streams the selected rows of one subset, a record batch at a time. With `verify`, the checksum
+ * and row count are checked too (every row is validated either way).
+ */
+export async function* streamSubset(suite: Suite, entry: SubsetEntry, selection: SubsetSelection, verify: boolean): AsyncGenerator<Row[]> {
+  checkSelection(selection);
+  const path = resolve(suite.root, entry.file);
+  let offset = 0;
+  const options = { subset: entry.name, metric: entry.metric, ...(verify ? { rows: entry.rows, sha256: entry.sha256 } : {}) };
+  for await (const rows of streamSubsetFile(path, options)) {
+    const selected = selectRows(rows, offset, selection);
+    offset += rows.length;
+    if (selected.length) yield selected;
+  }
+}
+
+/** Reads every selected subset whole (for merges and tools; runs stream instead). */
+export function loadSubsets(suite: Suite, selection: SubsetSelection = {}): LoadedSubset[] {
+  checkSelection(selection);
   return selectSubsets(suite, selection.subsets).map((entry) => {
     const rows = readSubsetFile(resolve(suite.root, entry.file), { subset: entry.name, metric: entry.metric, rows: entry.rows, sha256: entry.sha256 });
-    const limited = selection.limit ? rows.slice(0, selection.limit) : rows;
-    const selected = shard ? limited.filter((row) => shardOf(pairKey(row), shard.count) === shard.index - 1) : limited;
-    return { entry, rows: selected, totalRows: rows.length };
+    return { entry, rows: selectRows(rows, 0, selection), totalRows: rows.length };
   });
 }

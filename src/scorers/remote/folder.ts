@@ -1,0 +1,50 @@
+/**
+ * @file `--tokenizer DIR` for remote engines: the model folder contract without the ONNX graph
+ * (config.json with its optional rmbench block, tokenizer.json, tokenizer_config.json). The graph
+ * lives on the server, so the folder's `onnxPath` is the server URL, which every message about the
+ * graph (inputs, outputs, shapes) then names.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UserError, ValidationError } from '../../errors.js';
+import { RmbenchBlockSchema, type ModelFolder } from '../model-folder.js';
+
+const FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
+
+function readJson(path: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('expected a JSON object');
+    return value as Record<string, unknown>;
+  } catch (err) {
+    throw new UserError(`${path}: not a valid JSON object (${(err as Error).message})`);
+  }
+}
+
+/**
+ * Reads a tokenizer folder for a remote model. `graphUrl` stands for the ONNX file in messages;
+ * `name` is the served model's name.
+ */
+export function readTokenizerFolder(dir: string, graphUrl: string, name: string): ModelFolder {
+  const path = resolve(dir);
+  if (!existsSync(path) || !statSync(path).isDirectory()) {
+    throw new UserError(`--tokenizer ${path}: folder not found (expected config.json, tokenizer.json, tokenizer_config.json)`);
+  }
+  const missing = FILES.filter((f) => !existsSync(join(path, f)));
+  if (missing.length) throw new UserError(`--tokenizer ${path}: missing ${missing.join(', ')} (a model folder without onnx/ is enough)`);
+  const config = readJson(join(path, 'config.json'));
+  const parsed = RmbenchBlockSchema.safeParse(config.rmbench ?? {});
+  if (!parsed.success) {
+    throw new ValidationError(join(path, 'config.json'), parsed.error.issues.map((i) => `rmbench.${i.path.join('.')}: ${i.message}`));
+  }
+  return {
+    path,
+    name,
+    config,
+    tokenizerConfig: readJson(join(path, 'tokenizer_config.json')),
+    rmbench: parsed.data,
+    dtype: 'fp32',
+    onnxFile: graphUrl,
+    onnxPath: graphUrl,
+  };
+}
