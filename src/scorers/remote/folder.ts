@@ -44,7 +44,9 @@ export function readTokenizerFolder(dir: string, graphUrl: string, name: string)
     tokenizerConfig: readJson(join(path, 'tokenizer_config.json')),
     rmbench: parsed.data,
     dtype: 'fp32',
-    onnxFile: graphUrl,
+    // In the cache key through the runner's config: the served name, never the URL (a restarted
+    // server on another port, or another replica, keeps the cache).
+    onnxFile: `remote:${name}`,
     onnxPath: graphUrl,
   };
 }

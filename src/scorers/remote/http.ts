@@ -16,6 +16,8 @@ export interface HttpSettings {
   retries: number;
   /** First backoff; doubles each retry (capped at 30 s); a Retry-After header may ask for more. */
   backoffMs: number;
+  /** Sent as `Authorization: Bearer <key>` (vLLM --api-key, gateways in front of TEI or KServe). */
+  apiKey?: string;
   onRetry?: (message: string) => void;
 }
 
@@ -127,7 +129,11 @@ export class HttpClient {
         try {
           const response = await fetch(url, {
             method,
-            headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+            headers: {
+              accept: 'application/json',
+              ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+              ...(this.settings.apiKey ? { authorization: `Bearer ${this.settings.apiKey}` } : {}),
+            },
             body: body === undefined ? undefined : JSON.stringify(body),
             signal: AbortSignal.timeout(this.settings.timeoutMs),
           });

@@ -20,6 +20,8 @@ export interface RemoteOptions {
   retryBackoffMs?: number;
   /** vLLM: send each conversation as `messages` and let the server apply its own chat template. */
   serverTemplate?: boolean;
+  /** Bearer token for the server (default: $RMBENCH_API_KEY); never recorded in results. */
+  apiKey?: string;
 }
 
 export const REMOTE_DEFAULTS = {
@@ -39,4 +41,5 @@ export const REMOTE_ONLY_OPTIONS: Record<keyof RemoteOptions, string> = {
   retries: '--retries',
   retryBackoffMs: '--retry-backoff',
   serverTemplate: '--server-template',
+  apiKey: '$RMBENCH_API_KEY',
 };

@@ -26,6 +26,7 @@ export function clientSettings(options: RemoteOptions) {
     timeoutMs: options.requestTimeoutMs ?? REMOTE_DEFAULTS.requestTimeoutMs,
     retries: options.retries ?? REMOTE_DEFAULTS.retries,
     backoffMs: options.retryBackoffMs ?? REMOTE_DEFAULTS.retryBackoffMs,
+    apiKey: options.apiKey ?? (process.env.RMBENCH_API_KEY || undefined),
   };
 }
 
