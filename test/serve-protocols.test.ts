@@ -155,6 +155,22 @@ describe('rmbench serve + remote backends give exactly the local scores', () => 
     );
   });
 
+  it('shards scored by different servers merge into exactly the unsharded local results', async () => {
+    const other = await startServe(BOW);
+    try {
+      const shards = await Promise.all(
+        [servers.bow!, other].map((s, i) => run(`bow-shard-${i + 1}`, `vllm+${s.url}/bow`, ['--shard', `${i + 1}/2`, '--concurrency', String(2 + i)])),
+      );
+      expect(shards[0]!.model_path).not.toBe(shards[1]!.model_path);
+      const merged = await rmbenchAsync(['merge', join(dir, 'bow-shard-2.json'), join(dir, 'bow-shard-1.json'), '--out', join(dir, 'bow-merged.json')]);
+      expect(merged.code, merged.stderr).toBe(0);
+      expect(figures(readJson<Results>(join(dir, 'bow-merged.json')))).toEqual(figures(readJson<Results>(join(dir, 'bow-local.json'))));
+      expect(scoresOf('bow-merged')).toBe(scoresOf('bow-local'));
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('a served model that does not match the run fails at once with one line naming the URL and what was expected', async () => {
     const bow = servers.bow!.url;
     const cases: [string, RemoteOptions, RegExp][] = [
