@@ -1,11 +1,11 @@
 /** @file `rmbench serve`: a local model folder over the KServe v2, vLLM-style and TEI-style protocols. */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import { positiveInt, warn } from './shared.js';
 
 function port(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UserError(`--port: expected 0..65535, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port 0..65535, got "${value}"`);
   return n;
 }
 
