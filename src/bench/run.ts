@@ -12,6 +12,7 @@ import { RESULTS_SCHEMA_VERSION, type ItemOutcome, type Results } from '../repor
 import { paddingEfficiency } from '../scorers/batching.js';
 import { createScorer } from '../scorers/index.js';
 import type { OnnxModelOptions } from '../scorers/onnx-model.js';
+import type { RemoteOptions } from '../scorers/remote/options.js';
 import type { ScoredPair, Scorer } from '../scorers/types.js';
 import { selectSubsets, streamSubset, type SubsetSelection } from '../subsets/load.js';
 import { defaultManifestPath, resolveSuite, type SubsetEntry, type Suite } from '../subsets/manifest.js';
@@ -23,7 +24,7 @@ export const DEFAULT_SUITE = 'rewardbench-v1';
 /** Items scored together: the scorer sorts a window's texts by length, so padding stays low. */
 export const DEFAULT_WINDOW_ITEMS = 4096;
 
-export interface RunOptions extends OnnxModelOptions, SubsetSelection {
+export interface RunOptions extends OnnxModelOptions, RemoteOptions, SubsetSelection {
   /** A model folder, or a baseline name ("length"). */
   model: string;
   suite?: string;
