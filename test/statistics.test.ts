@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bootstrap, confidenceIntervals, percentileInterval, prng, quantile } from '../src/report/bootstrap.js';
-import { LengthColumns, lengthBias, pearson } from '../src/report/length-bias.js';
+import { LengthColumns, lengthBias } from '../src/report/length-bias.js';
+import { pearson } from '../src/stats.js';
 import type { LengthCategory } from '../src/report/schema.js';
 
 const layout = {

@@ -4,6 +4,7 @@
  * tokenizer), the correlation of the model's margin with the length margin, and how often the model
  * prefers the longer response; pooled over RewardBench's length categories; flagged when extreme.
  */
+import { pearsonOver } from '../stats.js';
 import { LENGTH_CATEGORIES, type LengthBias, type LengthCategory, type SubsetLengthBias } from './schema.js';
 
 /** Share of (unequal-length, non-tied) pairs where preferring the longer response decides it. */
@@ -32,40 +33,6 @@ export class LengthColumns {
   get size(): number {
     return this.margins.length;
   }
-}
-
-/** Pearson correlation over several columns read as one sequence (null without variance). */
-function pearsonOver(parts: readonly { xs: readonly number[]; ys: readonly number[] }[]): number | null {
-  let n = 0;
-  let mx = 0;
-  let my = 0;
-  for (const { xs, ys } of parts) {
-    for (let i = 0; i < xs.length; i++) {
-      mx += xs[i]!;
-      my += ys[i]!;
-    }
-    n += xs.length;
-  }
-  if (n < 2) return null;
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (const { xs, ys } of parts) {
-    for (let i = 0; i < xs.length; i++) {
-      const dx = xs[i]! - mx;
-      const dy = ys[i]! - my;
-      sxy += dx * dy;
-      sxx += dx * dx;
-      syy += dy * dy;
-    }
-  }
-  return sxx === 0 || syy === 0 ? null : sxy / Math.sqrt(sxx * syy);
-}
-
-export function pearson(xs: readonly number[], ys: readonly number[]): number | null {
-  return pearsonOver([{ xs, ys }]);
 }
 
 /** Counts over columns: pick-the-longer and pick-the-shorter wins, model preferences for the longer. */

@@ -132,7 +132,8 @@ export interface ReadModelFolderOptions {
   dtype?: Dtype;
 }
 
-function readJson(path: string): Record<string, unknown> {
+/** A JSON object from a file, or a UserError naming the file. */
+export function readJson(path: string): Record<string, unknown> {
   try {
     const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('expected a JSON object');

@@ -12,6 +12,7 @@
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../errors.js';
 import { planBatches, planFixedBatches, type BatchPolicy } from './batching.js';
+import { runPool } from './pool.js';
 import { ScoreCache, cacheKey, sha256Hex, type CachedRow } from './cache.js';
 import { hashModelFiles, type Dtype, type ModelFolder } from './model-folder.js';
 import { openSession, type Device } from './onnx-session.js';
@@ -321,27 +322,16 @@ export class OnnxResponseModel {
             this.promptInputs ? sequences.map((s) => s.prompt!.length) : undefined,
           );
     let done = 0;
-    let next = 0;
-    let failure: { error: unknown } | undefined;
-    // Up to `concurrency` batches in flight; after a failure no new batch starts, the ones in flight
-    // finish (and are cached), then the first error is thrown.
-    const worker = async () => {
-      while (!failure && next < batches.length) {
-        const batch = batches[next++]!;
-        try {
-          const result = await this.runBatch(batch.indices.map((i) => sequences[i]!), outputs, this.paddingSide);
-          batch.indices.forEach((seq, b) => (rows[seq] = result[b]!));
-          // Written after every batch: a run killed now resumes from here.
-          cache?.put(batch.indices.flatMap((seq) => sequenceTexts[seq]!.map((hash) => [hash, rows[seq]!] as const)));
-          done += batch.indices.length;
-          onProgress?.(done, sequences.length);
-        } catch (error) {
-          failure ??= { error };
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.options.concurrency ?? 1, batches.length)) }, worker));
-    if (failure) throw failure.error;
+    // Up to `concurrency` batches in flight (remote graphs); one at a time on a local session.
+    await runPool(batches.length, this.options.concurrency ?? 1, async (index) => {
+      const batch = batches[index]!;
+      const result = await this.runBatch(batch.indices.map((i) => sequences[i]!), outputs, this.paddingSide);
+      batch.indices.forEach((seq, b) => (rows[seq] = result[b]!));
+      // Written after every batch: a run killed now resumes from here.
+      cache?.put(batch.indices.flatMap((seq) => sequenceTexts[seq]!.map((hash) => [hash, rows[seq]!] as const)));
+      done += batch.indices.length;
+      onProgress?.(done, sequences.length);
+    });
     return textOf.map((t) => {
       const source = textSource[t]!;
       return typeof source === 'number' ? rows[source]! : source;

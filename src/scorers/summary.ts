@@ -1,29 +1,6 @@
 /** @file Small numeric helpers for the kind-specific summaries (ArmoRM, GPM). */
 
-/** Pearson correlation; null when either side is constant or there are fewer than 2 values. */
-export function pearson(xs: ArrayLike<number>, ys: ArrayLike<number>): number | null {
-  const n = xs.length;
-  if (n < 2) return null;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += xs[i]!;
-    my += ys[i]!;
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = xs[i]! - mx;
-    const dy = ys[i]! - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-  }
-  return sxx === 0 || syy === 0 ? null : sxy / Math.sqrt(sxx * syy);
-}
+export { pearson } from '../stats.js';
 
 /** Items grouped by a key, in first-seen order. */
 export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

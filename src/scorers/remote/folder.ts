@@ -4,22 +4,12 @@
  * lives on the server, so the folder's `onnxPath` is the server URL, which every message about the
  * graph (inputs, outputs, shapes) then names.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError, ValidationError } from '../../errors.js';
-import { RmbenchBlockSchema, type ModelFolder } from '../model-folder.js';
+import { RmbenchBlockSchema, readJson, type ModelFolder } from '../model-folder.js';
 
 const FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
-
-function readJson(path: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('expected a JSON object');
-    return value as Record<string, unknown>;
-  } catch (err) {
-    throw new UserError(`${path}: not a valid JSON object (${(err as Error).message})`);
-  }
-}
 
 /**
  * Reads a tokenizer folder for a remote model. `graphUrl` stands for the ONNX file in messages;

@@ -17,6 +17,7 @@ import { HttpClient } from './http.js';
 import { REMOTE_DEFAULTS, type RemoteOptions } from './options.js';
 import { TeiEngine, VllmEngine, type TextEngine, type TextItem, type TextSettings } from './text-engine.js';
 import type { RemoteTarget } from './url.js';
+import { runPool } from '../pool.js';
 
 const ROW = 'values';
 
@@ -142,36 +143,25 @@ export async function createTextEngineScorer(target: RemoteTarget, options: Onnx
       const chunks: number[][] = [];
       for (let start = 0; start < todo.length; start += batchSize) chunks.push(todo.slice(start, start + batchSize));
       let done = 0;
-      let next = 0;
-      let failure: { error: unknown } | undefined;
-      // Up to `concurrency` requests in flight (the client enforces it too); after a failure no new
-      // request starts, those in flight finish and are cached, then the first error is thrown.
-      const worker = async () => {
-        while (!failure && next < chunks.length) {
-          const chunk = chunks[next++]!;
-          try {
-            const started = performance.now();
-            const result = await engine.score(chunk.map((i) => items[i]!));
-            stats.inferenceMs += performance.now() - started;
-            stats.batches += 1;
-            if (result.promptTokens !== null) {
-              stats.realTokens += result.promptTokens;
-              stats.paddedTokens += result.promptTokens;
-            }
-            const entries = chunk.map((i, b) => {
-              rows[i] = { [ROW]: result.rows[b]! };
-              return [hashes[i]!, rows[i]!] as const;
-            });
-            cache?.put(entries);
-            done += chunk.length;
-            onProgress?.(done, todo.length);
-          } catch (error) {
-            failure ??= { error };
-          }
+      // Up to `concurrency` requests in flight (the client enforces it too).
+      await runPool(chunks.length, cs.concurrency, async (index) => {
+        const chunk = chunks[index]!;
+        const started = performance.now();
+        const result = await engine.score(chunk.map((i) => items[i]!));
+        stats.inferenceMs += performance.now() - started;
+        stats.batches += 1;
+        if (result.promptTokens !== null) {
+          stats.realTokens += result.promptTokens;
+          stats.paddedTokens += result.promptTokens;
         }
-      };
-      await Promise.all(Array.from({ length: Math.max(1, Math.min(cs.concurrency, chunks.length)) }, worker));
-      if (failure) throw failure.error;
+        const entries = chunk.map((i, b) => {
+          rows[i] = { [ROW]: result.rows[b]! };
+          return [hashes[i]!, rows[i]!] as const;
+        });
+        cache?.put(entries);
+        done += chunk.length;
+        onProgress?.(done, todo.length);
+      });
       return itemOf.map((i) => {
         const values = rows[i]![ROW]!;
         if (scoreIndex >= values.length) {
