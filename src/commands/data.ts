@@ -39,6 +39,30 @@ export function register(program: Command): void {
       console.log(chalk.dim(`manifest: ${result.manifestPath}`));
     });
   data
+    .command('overlap')
+    .description('which rows of a training file share a prompt with a suite (normalised: lowercase, whitespace collapsed), to exclude them before training')
+    .argument('<file>', '.jsonl, .ndjson or .parquet training data')
+    .option('-s, --suite <name>', 'suite to check against', 'rewardbench-v1')
+    .option('--manifest <file>', 'dataset manifest (default: ./datasets.manifest.json, else the bundled one)')
+    .option('--map <pairs>', 'column mapping FIELD=COLUMN,... for prompt, id and subset')
+    .option('--json', 'print the overlap as JSON')
+    .action(async (file: string, o) => {
+      const [{ trainingOverlap }, { parseColumnMap }, { defaultManifestPath, resolveSuite }] = await Promise.all([
+        import('../subsets/overlap.js'),
+        import('../subsets/import.js'),
+        import('../subsets/manifest.js'),
+      ]);
+      const overlap = await trainingOverlap(file, resolveSuite(defaultManifestPath(o.manifest), o.suite), o.map ? parseColumnMap(o.map) : {});
+      if (o.json) {
+        console.log(JSON.stringify(overlap, null, 2));
+        return;
+      }
+      for (const row of overlap.overlapping) console.log(`${row.subset}/${row.id}  ->  ${row.matches.join(', ')}`);
+      console.log(
+        `${overlap.overlapping.length} of ${overlap.rows} training rows share a prompt with ${overlap.suite}; ${overlap.rows - overlap.overlapping.length} remain`,
+      );
+    });
+  data
     .command('list')
     .description('list the suites and subsets of a manifest')
     .option('--manifest <file>', 'dataset manifest (default: ./datasets.manifest.json, else the bundled one)')

@@ -71,7 +71,7 @@ export function parseMetric(value: string): MetricKind {
   throw new UserError(`--metric "${value}": expected one of ${METRIC_KINDS.join(', ')}`);
 }
 
-async function readRecords(file: string): Promise<Record<string, unknown>[]> {
+export async function readRecords(file: string): Promise<Record<string, unknown>[]> {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -102,7 +102,7 @@ async function readRecords(file: string): Promise<Record<string, unknown>[]> {
   throw new UserError(`${file}: unsupported extension "${ext}" (expected .jsonl, .ndjson or .parquet)`);
 }
 
-function toPrompt(value: unknown): Prompt | undefined {
+export function toPrompt(value: unknown): Prompt | undefined {
   if (typeof value === 'string') return value;
   if (!Array.isArray(value)) return undefined;
   const messages: Message[] = [];
