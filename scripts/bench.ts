@@ -1,0 +1,154 @@
+/**
+ * `npm run bench [-- --model DIR --suite NAME --repeats N --skip-naive]`: throughput of a full run,
+ * where its time goes, and the distance to the machine's physical limit.
+ *
+ * - rmbench itself (token-budget batches, length-sorted, each text once), median of N repeats:
+ *   pairs/s, tokens/s, time tokenising / in session.run / elsewhere (harness overhead), padding
+ *   efficiency (real / computed tokens), peak RSS. No score cache: every response is computed.
+ * - The same model run naively for comparison: one text at a time, and fixed batches of 32 in
+ *   dataset order (reward-bench's style).
+ * - The machine's float32 MatMul rate through onnxruntime-node (a 2048^3 MatMul graph), the model's
+ *   dense FLOPs per token counted from its ONNX graph (MatMul/Gemm against weight initializers;
+ *   attention score products are excluded and stated), and the lower bound = FLOPs / rate.
+ * Writes results/bench-<model>.json and prints a Markdown table.
+ */
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import onnxProto from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
+import { run } from '../src/bench/run.js';
+import { readModelFolder } from '../src/scorers/model-folder.js';
+import { GraphBuilder } from '../tools/onnx/graph.js';
+
+const { values: args } = parseArgs({
+  options: {
+    model: { type: 'string', default: 'models/use-lite-bt' },
+    suite: { type: 'string', default: 'rewardbench-v1' },
+    repeats: { type: 'string', default: '3' },
+    'skip-naive': { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
+const repeats = Number(args.repeats);
+const model = resolve(args.model!);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Dense FLOPs per token: 2*K*N for every MatMul/Gemm whose second input is a [K, N] initializer. */
+function denseFlopsPerToken(onnxPath: string): { flops: number; matmuls: number } {
+  const m = onnxProto.onnx.ModelProto.decode(readFileSync(onnxPath));
+  const dims = new Map(m.graph!.initializer!.map((t) => [t.name!, (t.dims as number[]).map(Number)]));
+  let flops = 0;
+  let matmuls = 0;
+  for (const node of m.graph!.node!) {
+    if (node.opType !== 'MatMul' && node.opType !== 'Gemm') continue;
+    const w = dims.get(node.input![1]!);
+    if (!w || w.length !== 2) continue;
+    flops += 2 * w[0]! * w[1]!;
+    matmuls++;
+  }
+  return { flops, matmuls };
+}
+
+/** float32 GFLOP/s of one 2048^3 MatMul through onnxruntime-node (median of 5 after a warm-up). */
+async function matmulRate(threads?: number): Promise<number> {
+  const n = 2048;
+  const g = new GraphBuilder('matmul');
+  g.input('a', 'float32', [n, n]);
+  g.input('b', 'float32', [n, n]);
+  g.node('MatMul', ['a', 'b'], {}, ['c']);
+  g.output('c', 'float32', [n, n]);
+  const session = await ort.InferenceSession.create(g.build().model, threads ? { intraOpNumThreads: threads } : {});
+  const data = Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 1000) / 1000);
+  const feeds = { a: new ort.Tensor('float32', data, [n, n]), b: new ort.Tensor('float32', data, [n, n]) };
+  await session.run(feeds);
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await session.run(feeds);
+    times.push(performance.now() - t0);
+  }
+  await session.release();
+  return (2 * n ** 3) / (median(times) / 1000) / 1e9;
+}
+
+interface Measured {
+  label: string;
+  total_s: number;
+  pairs_per_s: number;
+  tokens_per_s: number;
+  tokenize_s: number;
+  inference_s: number;
+  other_s: number;
+  overhead_share: number;
+  padding_efficiency: number;
+  real_tokens: number;
+  padded_tokens: number;
+  overall: number;
+}
+
+async function measure(label: string, options: Partial<Parameters<typeof run>[0]>): Promise<Measured> {
+  const samples: Measured[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const { results } = await run({ model, suite: args.suite, ...options });
+    const t = results.timing;
+    const other = t.total_s - t.tokenize_s - t.inference_s;
+    samples.push({
+      label,
+      total_s: t.total_s,
+      pairs_per_s: t.pairs_per_s,
+      tokens_per_s: t.tokens_per_s,
+      tokenize_s: t.tokenize_s,
+      inference_s: t.inference_s,
+      other_s: other,
+      overhead_share: other / t.total_s,
+      padding_efficiency: t.padding_efficiency,
+      real_tokens: t.real_tokens,
+      padded_tokens: t.padded_tokens,
+      overall: results.overall,
+    });
+    process.stderr.write(`${label}: run ${r + 1}/${repeats}: ${t.total_s.toFixed(1)} s\n`);
+  }
+  // The median run by wall time, whole (its parts belong together).
+  return samples.sort((a, b) => a.total_s - b.total_s)[Math.floor(samples.length / 2)]!;
+}
+
+const folder = readModelFolder(model);
+const { flops, matmuls } = denseFlopsPerToken(folder.onnxPath);
+const rate = await matmulRate();
+const rows: Measured[] = [await measure('rmbench (token budget 4096, length-sorted)', {})];
+if (!args['skip-naive']) {
+  rows.push(await measure('naive: fixed batches of 32 in dataset order', { batchPolicy: { kind: 'fixed', size: 32 } }));
+  rows.push(await measure('naive: one text at a time', { batchPolicy: { kind: 'fixed', size: 1 } }));
+}
+const best = rows[0]!;
+const boundS = (flops * best.real_tokens) / (rate * 1e9);
+const report = {
+  model: folder.name,
+  suite: args.suite,
+  repeats,
+  machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+  matmul_gflops: rate,
+  dense_flops_per_token: flops,
+  dense_matmuls: matmuls,
+  lower_bound_s: boundS,
+  distance_to_bound: best.total_s / boundS,
+  peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+  runs: rows,
+};
+const out = args.out ?? join('results', `bench-${folder.name}.json`);
+mkdirSync('results', { recursive: true });
+writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+
+const f = (x: number, d = 1) => x.toFixed(d);
+console.log(`\n## ${folder.name} on ${args.suite} (median of ${repeats} runs, ${report.machine.cpus} CPUs, ${process.version})\n`);
+console.log('| mode | wall s | pairs/s | tokens/s | tokenise s | session.run s | other s (share) | padding eff. |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of rows) {
+  console.log(`| ${r.label} | ${f(r.total_s)} | ${f(r.pairs_per_s)} | ${f(r.tokens_per_s, 0)} | ${f(r.tokenize_s)} | ${f(r.inference_s)} | ${f(r.other_s, 2)} (${f(100 * r.overhead_share)}%) | ${f(r.padding_efficiency, 3)} |`);
+}
+console.log(
+  `\nMatMul rate ${f(rate)} GFLOP/s; dense FLOPs/token ${f(flops / 1e6, 2)} M (${matmuls} weight MatMuls; attention score products not counted);` +
+    ` ${best.real_tokens} real tokens -> lower bound ${f(boundS)} s; measured ${f(best.total_s)} s = ${f(report.distance_to_bound, 2)}x the bound.` +
+    ` Peak RSS ${f(report.peak_rss_mb, 0)} MB. Written to ${out}.`,
+);
