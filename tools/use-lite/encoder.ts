@@ -173,14 +173,24 @@ export class UseLiteEncoder {
     for (const layer of this.layers) h = this.layer(h, layer, mask3, attnBias);
 
     const hidden = g.node('Identity', [h], {}, [name('last_hidden_state')]);
+    const { meanPooled, embedding } = this.pool(hidden, maskF);
+    return { hidden, mask: maskF, meanPooled, embedding };
+  }
+
+  /**
+   * The encoder's sentence embedding over the tokens a float mask [batch, sequence] selects:
+   * masked mean of the hidden states, tanh layer, L2 normalisation.
+   */
+  pool(hidden: string, maskF: string): { meanPooled: string; embedding: string } {
+    const g = this.g;
+    const mask3 = g.node('Unsqueeze', [maskF, g.ints([2])]);
     const summed = g.node('ReduceSum', [g.node('Mul', [hidden, mask3]), g.ints([1])], { keepdims: 0 });
     const count = g.node('Max', [g.node('ReduceSum', [maskF, g.ints([1])], { keepdims: 1 }), g.floats([1], [])]);
-    const meanPooled = g.node('Div', [summed, count], {}, [name('mean_pooled')]);
+    const meanPooled = g.node('Div', [summed, count]);
     const t = g.node('Tanh', [g.node('Add', [g.node('MatMul', [meanPooled, this.tanhW]), this.tanhB])]);
     const sq = g.node('ReduceSum', [g.node('Mul', [t, t]), g.ints([1])], { keepdims: 1 });
     const inv = g.node('Reciprocal', [g.node('Sqrt', [g.node('Max', [sq, g.floats([L2_EPSILON], [])])])]);
-    const embedding = g.node('Mul', [t, inv], {}, [name('sentence_embedding')]);
-    return { hidden, mask: maskF, meanPooled, embedding };
+    return { meanPooled, embedding: g.node('Mul', [t, inv]) };
   }
 
   private layer(x: string, L: LayerInits, mask3: string, attnBias: string): string {
