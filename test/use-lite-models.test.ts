@@ -14,7 +14,7 @@ import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/trans
 import { RmbenchBlockSchema } from '../src/scorers/model-folder.js';
 import { buildModel, MODELS, type ModelName } from '../tools/use-lite/build.js';
 import { DEFAULT_DATA_ROOT, evaluationPrompts, trainingPairs } from '../tools/use-lite/data.js';
-import { excludeOverlap } from '../tools/use-lite/overlap.js';
+import { excludeOverlap } from '../src/subsets/overlap.js';
 import { splitOf } from '../tools/use-lite/train.js';
 import { HEADS_DIR } from '../tools/use-lite/heads.js';
 import type { TrainingReport } from '../tools/use-lite/model-card.js';

@@ -9,7 +9,7 @@ import { GraphBuilder } from '../tools/onnx/graph.js';
 import { parseHhTranscript, pandaPrompt } from '../tools/use-lite/data.js';
 import { responseMask } from '../tools/use-lite/features.js';
 import { averageMlps, Mlp, rng } from '../tools/use-lite/nn.js';
-import { excludeOverlap, normalisePrompt, overlapIndex, overlaps, promptKeys } from '../tools/use-lite/overlap.js';
+import { excludeOverlap, normalisePrompt, overlapIndex, overlaps, promptKeys } from '../src/subsets/overlap.js';
 import { formatPlain, formatPromptPlain } from '../tools/use-lite/text.js';
 
 describe('prompt overlap', () => {

@@ -3,17 +3,8 @@
  * dense layers with hand-written backward passes, and Adam. Float32Array, row-major [rows, cols].
  */
 
-/** mulberry32: a small seeded PRNG with uniform output in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG the bootstrap uses (mulberry32), shared so both stay reproducible. */
+export { prng as rng } from '../../src/report/bootstrap.js';
 
 export function gaussian(rand: () => number): number {
   const u = Math.max(rand(), 1e-12);

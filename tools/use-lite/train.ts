@@ -21,7 +21,7 @@ import { EmbeddingCache, FeatureExtractor, loadTokenizer, responseMarker } from 
 import { PROMPT_FEATURES, TEXT_FEATURES } from './features.js';
 import { saveHead, HEADS_DIR } from './heads.js';
 import { averageMlps, gatherRows, Mlp, Param, rng, shuffle, sigmoid, softplus, type AdamOptions } from './nn.js';
-import { excludeOverlap, normalisePrompt } from './overlap.js';
+import { excludeOverlap, normalisePrompt } from '../../src/subsets/overlap.js';
 import { formatPlain, formatPromptPlain } from './text.js';
 import { weightsPackageVersion } from './weights.js';
 
