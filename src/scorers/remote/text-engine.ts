@@ -169,7 +169,7 @@ export class TeiEngine implements TextEngine {
   constructor(
     private readonly target: RemoteTarget,
     private readonly http: HttpClient,
-    private readonly settings: TextSettings,
+    settings: TextSettings,
   ) {
     this.request = {
       raw_scores: true,
