@@ -10,14 +10,19 @@
  * - The machine's float32 MatMul rate through onnxruntime-node (a 2048^3 MatMul graph), the model's
  *   dense FLOPs per token counted from its ONNX graph (MatMul/Gemm against weight initializers;
  *   attention score products are excluded and stated), and the lower bound = FLOPs / rate.
+ * Every measured run is a fresh process (as a user's `rmbench run` is), so no JIT, heap or ONNX
+ * Runtime arena state leaks from one run into the next.
  * Writes results/bench-<model>.json and prints a Markdown table.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { run } from '../src/bench/run.js';
+import type { RunOptions } from '../src/bench/run.js';
+import type { Results } from '../src/report/schema.js';
 import { readModelFolder } from '../src/scorers/model-folder.js';
 import { GraphBuilder } from '../tools/onnx/graph.js';
 
@@ -85,13 +90,34 @@ interface Measured {
   real_tokens: number;
   padded_tokens: number;
   overall: number;
+  peak_rss_mb: number;
 }
 
-async function measure(label: string, options: Partial<Parameters<typeof run>[0]>): Promise<Measured> {
+type RunTiming = Results['timing'] & { overall: number; peak_rss_mb: number };
+
+/**
+ * One run in a fresh plain-node process on the compiled package (dist/, built by `prebench`), as a
+ * user's `rmbench run` is: no JIT, heap or arena state carried over from another run, and none of
+ * tsx's loader in the heap (under tsx the garbage collector alone doubled the tokenising time).
+ */
+function runInFreshProcess(options: Partial<RunOptions>): RunTiming {
+  const runModule = pathToFileURL(resolve(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bench', 'run.js')).href;
+  const code = `
+    const { run } = await import(${JSON.stringify(runModule)});
+    const { results } = await run({ ...JSON.parse(process.argv[1]), onOutcomes: () => {} });
+    process.stdout.write(JSON.stringify({ ...results.timing, overall: results.overall, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }));`;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', code, JSON.stringify({ model, suite: args.suite, ...options })], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (child.status !== 0) throw new Error(`bench child run failed (exit ${child.status})`);
+  return JSON.parse(child.stdout) as RunTiming;
+}
+
+async function measure(label: string, options: Partial<RunOptions>): Promise<Measured> {
   const samples: Measured[] = [];
   for (let r = 0; r < repeats; r++) {
-    const { results } = await run({ model, suite: args.suite, ...options });
-    const t = results.timing;
+    const t = runInFreshProcess(options);
     const other = t.total_s - t.tokenize_s - t.inference_s;
     samples.push({
       label,
@@ -105,7 +131,8 @@ async function measure(label: string, options: Partial<Parameters<typeof run>[0]
       padding_efficiency: t.padding_efficiency,
       real_tokens: t.real_tokens,
       padded_tokens: t.padded_tokens,
-      overall: results.overall,
+      overall: t.overall,
+      peak_rss_mb: t.peak_rss_mb,
     });
     process.stderr.write(`${label}: run ${r + 1}/${repeats}: ${t.total_s.toFixed(1)} s\n`);
   }
@@ -133,7 +160,7 @@ const report = {
   dense_matmuls: matmuls,
   lower_bound_s: boundS,
   distance_to_bound: best.total_s / boundS,
-  peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+  peak_rss_mb: best.peak_rss_mb,
   runs: rows,
 };
 const out = args.out ?? join('results', `bench-${folder.name}.json`);
@@ -142,10 +169,10 @@ writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 
 const f = (x: number, d = 1) => x.toFixed(d);
 console.log(`\n## ${folder.name} on ${args.suite} (median of ${repeats} runs, ${report.machine.cpus} CPUs, ${process.version})\n`);
-console.log('| mode | wall s | pairs/s | tokens/s | tokenise s | session.run s | other s (share) | padding eff. |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+console.log('| mode | wall s | pairs/s | tokens/s | tokenise s | session.run s | other s (share) | padding eff. | peak RSS MB |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
-  console.log(`| ${r.label} | ${f(r.total_s)} | ${f(r.pairs_per_s)} | ${f(r.tokens_per_s, 0)} | ${f(r.tokenize_s)} | ${f(r.inference_s)} | ${f(r.other_s, 2)} (${f(100 * r.overhead_share)}%) | ${f(r.padding_efficiency, 3)} |`);
+  console.log(`| ${r.label} | ${f(r.total_s)} | ${f(r.pairs_per_s)} | ${f(r.tokens_per_s, 0)} | ${f(r.tokenize_s)} | ${f(r.inference_s)} | ${f(r.other_s, 2)} (${f(100 * r.overhead_share)}%) | ${f(r.padding_efficiency, 3)} | ${f(r.peak_rss_mb, 0)} |`);
 }
 console.log(
   `\nMatMul rate ${f(rate)} GFLOP/s; dense FLOPs/token ${f(flops / 1e6, 2)} M (${matmuls} weight MatMuls; attention score products not counted);` +
