@@ -19,6 +19,7 @@ import { defaultManifestPath, resolveSuite, type SubsetEntry, type Suite } from 
 import type { Row } from '../subsets/types.js';
 import { RMBENCH_VERSION } from '../version.js';
 import { SubsetAccumulator, decideSubset, rowResponses, type SubsetSummary } from './evaluate.js';
+import { HeapKeeper } from './heap.js';
 
 export const DEFAULT_SUITE = 'rewardbench-v1';
 /** Items scored together: the scorer sorts a window's texts by length, so padding stays low. */
@@ -96,6 +97,7 @@ export async function run(options: RunOptions): Promise<RunOutput> {
     let window: Segment[] = [];
     let windowSize = 0;
     let done = 0;
+    const heap = new HeapKeeper();
     const flush = async () => {
       const inputs = window.flatMap((segment) => segment.rows.flatMap(rowResponses));
       const outputs = await scorer.scoreResponses(inputs, (d, t) => options.onProgress?.(done + Math.floor((windowSize * d) / Math.max(t, 1)), totalItems));
@@ -113,6 +115,7 @@ export async function run(options: RunOptions): Promise<RunOutput> {
       options.onProgress?.(done, totalItems);
       window = [];
       windowSize = 0;
+      heap.betweenWindows();
     };
     // Pass 2: stream the rows again, scoring a window of items at a time.
     for (const entry of selected.keys()) {
