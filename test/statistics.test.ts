@@ -79,7 +79,6 @@ describe('length bias', () => {
     expect(bias.subsets.x).toEqual({
       category: 'longer',
       chars: { longer: 0.25, shorter: 0.5 },
-      tokens: null,
       margin_length_correlation: pearson([2, 1, -1, 0], [5, 0, -6, -4]),
       prefers_longer: 1,
     });

@@ -302,7 +302,7 @@ function lengthBiasChart(results: Results): string {
       const d = points(acc - base);
       parts.push(
         `<g class="length-row" data-length-subset="${esc(name)}">`,
-        `<title>${esc(name)}: model ${pct(acc)}, pick-the-longer ${pct(base)} (characters)${bias.tokens ? `, ${pct(bias.tokens.longer)} (tokens)` : ''}; pick-the-shorter ${pct(bias.chars.shorter)}</title>`,
+        `<title>${esc(name)}: model ${pct(acc)}, pick-the-longer ${pct(base)} (characters); pick-the-shorter ${pct(bias.chars.shorter)}</title>`,
         `<text class="label" x="${fixed(labelW - 10)}" y="${y + 17}" text-anchor="end">${esc(name)}<tspan fill="${CATEGORY_COLORS[cat ?? 'neutral']}" class="small"> · ${esc(cat ?? 'none')}</tspan></text>`,
         `<rect class="bar model-bar" x="${x(0)}" y="${y + 4}" width="${fixed(clamp01(acc) * plotW)}" height="9" rx="2" fill="${COLORS.model}"/>`,
         `<rect class="bar baseline-bar" x="${x(0)}" y="${y + 14}" width="${fixed(clamp01(base) * plotW)}" height="9" rx="2" fill="${COLORS.baseline}"/>`,
@@ -345,15 +345,13 @@ function metricTag(s: object): string {
 function subsetTable(results: Results): string {
   const ci = results.confidence_intervals?.subsets ?? {};
   const lb: Record<string, SubsetLengthBias> = results.length_bias?.subsets ?? {};
-  const tokens = Object.values(lb).some((b) => b.tokens);
   const head =
     '<tr><th class="name">Subset</th><th>Accuracy</th><th>95% interval</th><th class="r">n</th><th class="r">correct</th><th class="r" title="pairs with exactly equal preference, counted as wrong">ties</th>' +
-    `<th title="which response the subset's chosen answers tend to be">length category</th><th class="r" title="accuracy of always preferring the longer response (characters)">pick-longer</th>${tokens ? '<th class="r" title="same in the model&#39;s tokens">pick-longer (tokens)</th>' : ''}<th class="r" title="model accuracy minus the pick-the-longer baseline">Δ vs longer</th><th class="r" title="among pairs of unequal length that the model does not tie: how often it prefers the longer">prefers longer</th><th class="r" title="Pearson correlation of the margin with the chosen-minus-rejected length">r(margin, Δlen)</th></tr>`;
-  const cols = tokens ? 12 : 11;
+    `<th title="which response the subset's chosen answers tend to be">length category</th><th class="r" title="accuracy of always preferring the longer response (characters)">pick-longer</th><th class="r" title="model accuracy minus the pick-the-longer baseline">Δ vs longer</th><th class="r" title="among pairs of unequal length that the model does not tie: how often it prefers the longer">prefers longer</th><th class="r" title="Pearson correlation of the margin with the chosen-minus-rejected length">r(margin, Δlen)</th></tr>`;
   const body: string[] = [];
   for (const [section, names] of subsetsBySection(results)) {
     const score = results.sections[section];
-    body.push(`<tr class="section-head" data-section-head="${esc(section)}"><th colspan="${cols}">${esc(section)}${score === undefined ? '' : ` <span class="muted">${pct(score)}</span>`}</th></tr>`);
+    body.push(`<tr class="section-head" data-section-head="${esc(section)}"><th colspan="11">${esc(section)}${score === undefined ? '' : ` <span class="muted">${pct(score)}</span>`}</th></tr>`);
     for (const name of names) {
       const s = results.subsets[name]!;
       const iv = ci[name];
@@ -372,7 +370,6 @@ function subsetTable(results: Results): string {
         ties,
         `<td>${bias?.category ? `<span class="chip chip-${esc(bias.category)}">${esc(bias.category)}</span>` : '<span class="muted">–</span>'}</td>`,
         `<td class="r">${pct(bias?.chars.longer)}</td>`,
-        tokens ? `<td class="r">${pct(bias?.tokens?.longer)}</td>` : '',
         `<td class="r ${delta?.cls ?? ''}">${delta?.text ?? '–'}</td>`,
         `<td class="r">${pct(bias?.prefers_longer)}</td>`,
         `<td class="r">${bias?.margin_length_correlation === null || bias?.margin_length_correlation === undefined ? '–' : bias.margin_length_correlation.toFixed(2).replace('-', '−')}</td>`,

@@ -1,8 +1,9 @@
 /**
  * @file Length bias: how much of a model's preferences a length rule explains. Per subset the
- * pick-the-longer and pick-the-shorter baselines (characters, and tokens where the scorer has a
- * tokenizer), the correlation of the model's margin with the length margin, and how often the model
- * prefers the longer response; pooled over RewardBench's length categories; flagged when extreme.
+ * pick-the-longer and pick-the-shorter baselines (in characters of the bare responses, so they are
+ * the same for every model and comparable across tokenizers), the correlation of the model's margin
+ * with the length margin, and how often the model prefers the longer response; pooled over
+ * RewardBench's length categories; flagged when extreme.
  */
 import { pearsonOver } from '../stats.js';
 import { LENGTH_CATEGORIES, type LengthBias, type LengthCategory, type SubsetLengthBias } from './schema.js';
@@ -71,8 +72,6 @@ export function lengthBias(columns: readonly LengthColumns[]): LengthBias {
     subsets[c.subset] = {
       category: c.category,
       chars: { longer: k.longer / k.n, shorter: k.shorter / k.n },
-      // Token lengths need the scorer's tokenizer on the bare responses: not computed yet.
-      tokens: null,
       margin_length_correlation: correlation([c]),
       prefers_longer: k.prefersLonger,
     };

@@ -93,9 +93,8 @@ export interface LengthBaselines {
 
 export interface SubsetLengthBias {
   category: LengthCategory | null;
+  /** Lengths in Unicode code points of the bare responses (the same for every model). */
   chars: LengthBaselines;
-  /** Same in the model's tokens (null for scorers without a tokenizer). */
-  tokens: LengthBaselines | null;
   /** Pearson correlation of the model's margin with the chosen-minus-rejected length in characters. */
   margin_length_correlation: number | null;
   /** Among pairs of unequal length that the model does not tie: how often it prefers the longer. */
