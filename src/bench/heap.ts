@@ -2,7 +2,7 @@
  * @file Keeps a streaming run's heap near its live size. V8 lets old-space garbage grow to several
  * times the live data before it collects (its growth factor adapts to how fast it can collect), so
  * a run over a 100x suite peaked at twice the memory of a 1x run that holds the same live data.
- * Between windows, once the heap has doubled since the last collection, collect once: tens of
+ * Between windows, once the heap has grown by half since the last collection, collect once: tens of
  * milliseconds, against windows that take seconds to minutes. (A lower V8 growth factor set
  * process-wide was tried instead: it slowed tokenisation 2.3x by collecting far more often.)
  */
@@ -27,7 +27,7 @@ function gc(): void {
 export class HeapKeeper {
   private afterLastCollection = 0;
 
-  /** Called between windows: collects when the heap has doubled since the last collection. */
+  /** Called between windows: collects when the heap has grown by half since the last collection. */
   betweenWindows(): void {
     const used = getHeapStatistics().used_heap_size;
     if (used < Math.max(MIN_COLLECT_BYTES, 1.5 * this.afterLastCollection)) return;
