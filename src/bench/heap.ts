@@ -14,12 +14,16 @@ const MIN_COLLECT_BYTES = 48 * 2 ** 20;
 
 let collectGarbage: (() => void) | undefined;
 
-/** V8's gc() without --expose-gc on the command line (as jest-leak-detector gets it). */
+/** V8's gc(): the global one under --expose-gc, else one from a fresh context (as jest-leak-detector gets it). */
 function gc(): void {
   if (!collectGarbage) {
-    setFlagsFromString('--expose-gc');
-    collectGarbage = runInNewContext('gc') as () => void;
-    setFlagsFromString('--no-expose-gc');
+    const exposed = (globalThis as { gc?: () => void }).gc;
+    if (exposed) collectGarbage = exposed;
+    else {
+      setFlagsFromString('--expose-gc');
+      collectGarbage = runInNewContext('gc') as () => void;
+      setFlagsFromString('--no-expose-gc');
+    }
   }
   collectGarbage();
 }
