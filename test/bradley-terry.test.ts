@@ -62,6 +62,20 @@ describe('Bradley-Terry scorer on a real ONNX model', () => {
     }
   });
 
+  it('falls back to the CPU with a warning when the requested device cannot load (this install has no CUDA provider)', async () => {
+    const dir = modelDir();
+    const warnings: string[] = [];
+    const scorer = await createScorer(dir, { device: 'cuda', onWarning: (w) => warnings.push(w) });
+    try {
+      expect(scorer.info.config).toMatchObject({ device: 'cpu', requested_device: 'cuda' });
+      expect(warnings.some((w) => /^device "cuda" is unavailable \(.+\); running on cpu instead$/.test(w))).toBe(true);
+      const out = await scorer.scoreResponses(inputs);
+      expect(out.map((o) => o.score)).toEqual((await scores(dir)).values);
+    } finally {
+      await scorer.dispose();
+    }
+  });
+
   it('truncates on the configured side, keeping the response by default', async () => {
     // "User: x\n\nAssistant: great bad bad" is user : x assistant : great bad bad; 3 tokens kept.
     const input = [{ prompt: 'x', response: 'great bad bad' }];
