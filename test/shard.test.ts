@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Results } from '../src/report/schema.js';
 import { rmbench } from './helpers/cli.js';
 import { tempDir } from './helpers/suite.js';
-import { writeBagOfWordsModel } from './helpers/tiny-models.js';
+import { writeArmoModel, writeBagOfWordsModel, writeGpmModel } from './helpers/tiny-models.js';
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 const figures = (r: Results) => ({
@@ -46,6 +46,60 @@ describe('rmbench run --shard and rmbench merge', () => {
     expect(figures(a)).toEqual(figures(b));
     expect(a.selection.shard).toBeNull();
     expect(readFileSync(merged.replace(/\.json$/, '.scores.jsonl'), 'utf8')).toBe(readFileSync(join(dir, `${suite}-full.scores.jsonl`), 'utf8'));
+  });
+
+  // Dyadic weights, so every output is exact whatever the batch: the merged report must equal the unsharded one.
+  const armo = join(dir, 'armo');
+  writeArmoModel(armo, {
+    rewards: { sure: [1, 0, 0], here: [0, 1, 0], sorry: [0, 0, 1], cannot: [0, 0, -0.5], def: [-1, 0, 0] },
+    gating: { how: [0.5, 0, 0], write: [0, 0, 0.25] },
+    gatingBase: [0.5, 0.25, 0.25],
+    transform: [
+      [1, 0, 0],
+      [-0.5, 1, -0.25],
+      [0, 0, 1],
+    ],
+    rmbench: { objectives: ['helpfulness', 'verbosity', 'safety'], verbosity_penalties: [0.5, 0, 0.25], verbosity_objective: 'verbosity' },
+  });
+  const gpm = join(dir, 'gpm');
+  writeGpmModel(gpm, {
+    embedding: { sure: [1, 0, 0, 0], sorry: [0, 1, 0, 0], here: [-1, -1, 0, 0], def: [0, 0, 1, 0], the: [0, 0, 0, 1] },
+    lambda: { base: [1, 1], rows: { how: [1, 0], write: [0, 2] } },
+  });
+
+  it.each([
+    ['armorm', armo],
+    ['gpm', gpm],
+  ])('merges the %s scorer_report of shards into the report of one unsharded run', (kind, kindModel) => {
+    const subsets = ['--subsets', 'alpacaeval-easy,refusals-dangerous,hep-go,xstest-should-respond'];
+    go(['run', kindModel, ...subsets, '--out', join(dir, `${kind}-full.json`), '--no-cache']);
+    const shards = [1, 2, 3].map((k) => {
+      const out = join(dir, `${kind}-shard-${k}.json`);
+      go(['run', kindModel, ...subsets, '--shard', `${k}/3`, '--out', out, '--no-cache']);
+      return out;
+    });
+    const merged = join(dir, `${kind}-merged.json`);
+    const printed = go(['merge', ...shards, '--out', merged]).stdout;
+    const a = readJson<Results>(merged);
+    const b = readJson<Results>(join(dir, `${kind}-full.json`));
+    expect(b.scorer_report).toMatchObject({ kind, pairs: 614 });
+    expect(a.scorer_report).toEqual(b.scorer_report);
+    expect(readJson<Results>(shards[0]!).scorer_report).not.toEqual(b.scorer_report);
+    expect(a.warnings.join('\n')).not.toMatch(/scorer_report/);
+    expect(printed).toMatch(kind === 'armorm' ? /ArmoRM objectives over 614 pairs/ : /GPM \(d = 4, lambda from the prompt head\)/);
+    expect(readFileSync(merged.replace(/\.json$/, '.scores.jsonl'), 'utf8')).toBe(readFileSync(join(dir, `${kind}-full.scores.jsonl`), 'utf8'));
+
+    // A shard whose scores file lacks the outputs (an older rmbench): merged without a report, and said so.
+    const scores = shards[0]!.replace(/\.json$/, '.scores.jsonl');
+    const stripped = readFileSync(scores, 'utf8').trim().split('\n').map((line) => {
+      const { chosen_outputs: _c, rejected_outputs: _r, ...rest } = JSON.parse(line) as Record<string, unknown>;
+      return JSON.stringify(rest);
+    });
+    writeFileSync(scores, `${stripped.join('\n')}\n`);
+    go(['merge', ...shards, '--out', merged]);
+    const old = readJson<Results>(merged);
+    expect(old.scorer_report).toBeUndefined();
+    expect(old.warnings).toContain("scorer_report not merged: the shards' scores files lack the outputs it needs (written by an older rmbench)");
   });
 
   it('assigns items to shards stably and refuses incomplete or mixed shard sets', () => {

@@ -48,7 +48,13 @@ export function decideSubset(scorer: Scorer, entry: SubsetEntry, rows: readonly 
       checkFinite(scorer, `pair ${key}`, [chosen, rejected], [margin]);
       const outcome: PairOutcome = { key, subset: row.subset, id: row.id, chosen_score: chosen.score ?? null, rejected_score: rejected.score ?? null, correct: margin > 0, margin };
       if (row.tie) outcome.tie_label = true;
-      else scored.push({ subset: entry.name, section: entry.section, chosen, rejected });
+      else if (scorer.summarize) {
+        scored.push({ subset: entry.name, section: entry.section, chosen, rejected });
+        if (scorer.reportOutputs) {
+          outcome.chosen_outputs = scorer.reportOutputs(chosen);
+          outcome.rejected_outputs = scorer.reportOutputs(rejected);
+        }
+      }
       outcomes.push(outcome);
       continue;
     }

@@ -10,6 +10,7 @@ import { loadSubsets } from '../subsets/load.js';
 import { defaultManifestPath, resolveSuite } from '../subsets/manifest.js';
 import { pairKey } from '../subsets/types.js';
 import { RMBENCH_VERSION } from '../version.js';
+import { mergeScorerReports } from '../scorers/reports.js';
 import { SubsetAccumulator } from './evaluate.js';
 import { computeFigures, type RunOutput } from './run.js';
 
@@ -60,7 +61,14 @@ export function mergeShards(shards: readonly ShardRun[], options: { manifest?: s
     }),
   }));
   const warnings = [...new Set(shards.flatMap((s) => s.results.warnings))];
-  if (shards.some((s) => s.results.scorer_report)) warnings.push('scorer_report is per shard and not merged (it needs every response\'s outputs)');
+  const reports = shards.flatMap((s) => (s.results.scorer_report ? [s.results.scorer_report] : []));
+  const report = reports.length
+    ? mergeScorerReports(
+        reports,
+        subsets.flatMap(({ entry, outcomes }) => outcomes.flatMap((outcome) => ('value' in outcome || outcome.tie_label ? [] : [{ section: entry.section, outcome }]))),
+      )
+    : undefined;
+  if (reports.length && !report) warnings.push('scorer_report not merged: the shards\' scores files lack the outputs it needs (written by an older rmbench)');
   const sum = (get: (t: Results['timing']) => number) => shards.reduce((n, s) => n + get(s.results.timing), 0);
   const pairs = subsets.flatMap((s) => s.outcomes);
   const total = sum((t) => t.total_s);
@@ -92,9 +100,10 @@ export function mergeShards(shards: readonly ShardRun[], options: { manifest?: s
         padded_tokens: padded,
         padding_efficiency: padded ? real / padded : 1,
       },
+      ...(report ? { scorer_report: report.json } : {}),
       warnings,
     },
     pairs,
-    report: [],
+    report: report?.text ?? [],
   };
 }

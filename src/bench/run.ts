@@ -107,7 +107,7 @@ export async function run(options: RunOptions): Promise<RunOutput> {
         const decided = decideSubset(scorer, entry, rows, outputs.slice(offset, offset + count));
         offset += count;
         accumulators.get(entry)!.add(rows, decided.outcomes);
-        if (scorer.summarize) scored.push(...decided.scored);
+        scored.push(...decided.scored);
         if (options.onOutcomes) options.onOutcomes(decided.outcomes);
         else pairs.push(...decided.outcomes);
       }

@@ -21,8 +21,10 @@ export function register(program: Command): void {
         const results = readResults(path);
         return { path, results, pairs: readScores(path, results) };
       });
-      const results = writeRun(mergeShards(shards, { manifest: o.manifest }), { out: o.out, scores: o.scores });
+      const merged = mergeShards(shards, { manifest: o.manifest });
+      const results = writeRun(merged, { out: o.out, scores: o.scores });
       console.log(renderTable(results));
+      for (const line of merged.report) console.log(line);
       console.log(chalk.dim(`results: ${o.out}\nscores:  ${resolve(dirname(resolve(o.out)), results.scores_file)}`));
     });
 }

@@ -23,6 +23,9 @@ export interface PairOutcome {
   margin: number;
   /** Present when humans labelled the two equally good: the pair is not counted in accuracy. */
   tie_label?: true;
+  /** Kinds with a scorer_report (ArmoRM, GPM): the outputs it reads, so shards can be merged. */
+  chosen_outputs?: Record<string, number[]>;
+  rejected_outputs?: Record<string, number[]>;
 }
 
 /** One response set's outcome (best-of-n, style-matrix, rb2-ties rows). */

@@ -54,7 +54,7 @@ function applyTransform(r: Float32Array, m: number[][] | null): Float64Array {
   return out;
 }
 
-interface ScoreCheck {
+export interface ScoreCheck {
   checked: number;
   mismatches: number;
   max_relative_difference: number;
@@ -123,6 +123,7 @@ export async function createArmoScorer(folder: ModelFolder, options: OnnxModelOp
     summarize(pairs) {
       return summarizeArmo(pairs, objectives ?? [], transform !== null, check);
     },
+    reportOutputs: (o) => ({ rewards: Array.from(o.rewards), adjusted: Array.from(o.adjusted), gating: Array.from(o.gating) }),
     dispose: () => model.dispose(),
   };
 }

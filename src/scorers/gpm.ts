@@ -76,6 +76,7 @@ export async function createGpmScorer(folder: ModelFolder, options: OnnxModelOpt
     },
     prefer: preference,
     summarize: (pairs) => summarizeGpm(pairs, tau, { dimension, lambda: hasLambda ? 'model' : 'ones' }),
+    reportOutputs: (o) => ({ embedding: Array.from(o.embedding), ...(o.lambda ? { lambda: Array.from(o.lambda) } : {}) }),
     dispose: () => model.dispose(),
   };
 }

@@ -25,6 +25,9 @@ export interface ScoredPair<O extends ResponseOutputs = ResponseOutputs> {
   rejected: O;
 }
 
+/** A response's outputs as stored in the scores file (float32 values are exact as JSON numbers). */
+export type SavedOutputs = Record<string, number[]>;
+
 /** A kind-specific addition to the results (e.g. ArmoRM's per-objective accuracy). */
 export interface ScorerReport {
   /** Stored as results.scorer_report. */
@@ -74,6 +77,11 @@ export interface Scorer<O extends ResponseOutputs = ResponseOutputs> {
   prefer(a: O, b: O): number;
   /** Optional summary over all decided pairs, added to the results. */
   summarize?(pairs: readonly ScoredPair<O>[]): ScorerReport;
+  /**
+   * With summarize: the outputs it reads, as plain numbers. They are stored in the scores file beside
+   * each pair, so `rmbench merge` rebuilds the summary of sharded runs (src/scorers/reports.ts).
+   */
+  reportOutputs?(outputs: O): SavedOutputs;
   dispose(): Promise<void>;
 }
 

@@ -74,6 +74,7 @@ async function createKServeScorer(target: RemoteTarget, options: OnnxModelOption
     scoreResponses: (inputs, onProgress) => scorer.scoreResponses(inputs, onProgress),
     prefer: (a, b) => scorer.prefer(a, b),
     ...(scorer.summarize ? { summarize: (pairs) => scorer.summarize!(pairs) } : {}),
+    ...(scorer.reportOutputs ? { reportOutputs: (outputs) => scorer.reportOutputs!(outputs) } : {}),
     dispose: () => scorer.dispose(),
   } as Scorer & { http: HttpClient };
 }
