@@ -13,7 +13,7 @@ import { createScorer } from '../src/scorers/index.js';
 import type { RemoteOptions } from '../src/scorers/remote/options.js';
 import { tempDir } from './helpers/suite.js';
 import { rmbenchAsync, startServe, type ServeProcess } from './helpers/remote.js';
-import { LLAMA3_BOS, writeArmoModel, writeBagOfWordsModel, writeDecoderModel, writeGpmModel } from './helpers/tiny-models.js';
+import { LLAMA3_BOS, RB_ARMO_FIXTURE, RB_GPM_FIXTURE, writeArmoModel, writeBagOfWordsModel, writeDecoderModel, writeGpmModel } from './helpers/tiny-models.js';
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 const figures = (r: Results) => ({ subsets: r.subsets, sections: r.sections, overall: r.overall, intervals: r.confidence_intervals, length: r.length_bias });
@@ -31,21 +31,8 @@ writeDecoderModel(CHAT, {
   positionIds: true,
   positionWeight: 1 / 32,
 });
-writeArmoModel(ARMO, {
-  rewards: { sure: [1, 0, 0], here: [0, 1, 0], the: [0, 2 ** -6, 0], sorry: [0, 0, -1], cannot: [-0.5, 0, 0.5] },
-  gating: { how: [0.5, 0, 0], what: [0, 0, 0.25], write: [0, 0.25, 0] },
-  gatingBase: [0.5, 0.25, 0.25],
-  transform: [
-    [1, 0, 0],
-    [-0.5, 1, -0.25],
-    [0, 0, 1],
-  ],
-  rmbench: { objectives: ['helpful', 'verbose', 'safe'], verbosity_penalties: [0.5, 0, 0.25], verbosity_objective: 'verbose' },
-});
-writeGpmModel(GPM, {
-  embedding: { sure: [1, 0, 0, 0], sorry: [0, 1, 0, 0], here: [-1, -1, 0, 0], the: [0, 0, 2 ** -6, 0], code: [0, 0, 0, 1] },
-  lambda: { base: [1, 1], rows: { how: [1, 0], what: [0, 2] } },
-});
+writeArmoModel(ARMO, RB_ARMO_FIXTURE);
+writeGpmModel(GPM, RB_GPM_FIXTURE);
 
 const servers: Record<string, ServeProcess> = {};
 const cacheDir = join(dir, 'cache');

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Results } from '../src/report/schema.js';
 import { rmbench } from './helpers/cli.js';
 import { tempDir } from './helpers/suite.js';
-import { writeArmoModel, writeBagOfWordsModel, writeGpmModel } from './helpers/tiny-models.js';
+import { RB_ARMO_FIXTURE, RB_GPM_FIXTURE, writeArmoModel, writeBagOfWordsModel, writeGpmModel } from './helpers/tiny-models.js';
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 const figures = (r: Results) => ({
@@ -48,24 +48,11 @@ describe('rmbench run --shard and rmbench merge', () => {
     expect(readFileSync(merged.replace(/\.json$/, '.scores.jsonl'), 'utf8')).toBe(readFileSync(join(dir, `${suite}-full.scores.jsonl`), 'utf8'));
   });
 
-  // Dyadic weights, so every output is exact whatever the batch: the merged report must equal the unsharded one.
+  // Exact outputs whatever the batch: the merged report must equal the unsharded one.
   const armo = join(dir, 'armo');
-  writeArmoModel(armo, {
-    rewards: { sure: [1, 0, 0], here: [0, 1, 0], sorry: [0, 0, 1], cannot: [0, 0, -0.5], def: [-1, 0, 0] },
-    gating: { how: [0.5, 0, 0], write: [0, 0, 0.25] },
-    gatingBase: [0.5, 0.25, 0.25],
-    transform: [
-      [1, 0, 0],
-      [-0.5, 1, -0.25],
-      [0, 0, 1],
-    ],
-    rmbench: { objectives: ['helpfulness', 'verbosity', 'safety'], verbosity_penalties: [0.5, 0, 0.25], verbosity_objective: 'verbosity' },
-  });
+  writeArmoModel(armo, RB_ARMO_FIXTURE);
   const gpm = join(dir, 'gpm');
-  writeGpmModel(gpm, {
-    embedding: { sure: [1, 0, 0, 0], sorry: [0, 1, 0, 0], here: [-1, -1, 0, 0], def: [0, 0, 1, 0], the: [0, 0, 0, 1] },
-    lambda: { base: [1, 1], rows: { how: [1, 0], write: [0, 2] } },
-  });
+  writeGpmModel(gpm, RB_GPM_FIXTURE);
 
   it.each([
     ['armorm', armo],

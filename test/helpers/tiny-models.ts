@@ -207,6 +207,26 @@ export function writeGpmModel(dir: string, spec: GpmFixture): Map<string, number
   return vocab;
 }
 
+/**
+ * ArmoRM and GPM fixtures over words of RewardBench v1's texts, with dyadic weights: every output is
+ * exact in float32 whatever the batch, so runs that cut the work differently must agree bit for bit.
+ */
+export const RB_ARMO_FIXTURE: ArmoFixture = {
+  rewards: { sure: [1, 0, 0], here: [0, 1, 0], the: [0, 2 ** -6, 0], sorry: [0, 0, -1], cannot: [-0.5, 0, 0.5] },
+  gating: { how: [0.5, 0, 0], what: [0, 0, 0.25], write: [0, 0.25, 0] },
+  gatingBase: [0.5, 0.25, 0.25],
+  transform: [
+    [1, 0, 0],
+    [-0.5, 1, -0.25],
+    [0, 0, 1],
+  ],
+  rmbench: { objectives: ['helpful', 'verbose', 'safe'], verbosity_penalties: [0.5, 0, 0.25], verbosity_objective: 'verbose' },
+};
+export const RB_GPM_FIXTURE: GpmFixture = {
+  embedding: { sure: [1, 0, 0, 0], sorry: [0, 1, 0, 0], here: [-1, -1, 0, 0], the: [0, 0, 2 ** -6, 0], code: [0, 0, 0, 1] },
+  lambda: { base: [1, 1], rows: { how: [1, 0], what: [0, 2] } },
+};
+
 /** Llama-3's chat template (it emits BOS itself). */
 export const LLAMA3_TEMPLATE =
   "{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}";
