@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Results } from '../src/report/schema.js';
 import { ROOT, rmbench } from './helpers/cli.js';
+import { SHARED, hasPython, hasShared } from './helpers/requires.js';
 import { tempDir } from './helpers/suite.js';
 import { writeBagOfWordsModel } from './helpers/tiny-models.js';
 
-const CHECKER = join(ROOT, '..', 'shared', 'checks', 'check_rb1_results.py');
-const RB1_PARQUET = join(ROOT, '..', 'shared', 'data', 'reward-bench-v1', 'sustech-nlp_BiasScope', 'data', 'rewardbench', 'rewardbench_filtered.parquet');
+const CHECKER = join(SHARED, 'checks', 'check_rb1_results.py');
+const RB1_PARQUET = join(SHARED, 'data', 'reward-bench-v1', 'sustech-nlp_BiasScope', 'data', 'rewardbench', 'rewardbench_filtered.parquet');
+/** The independent recomputation needs python3 and ../shared/checks; the run itself is checked either way. */
+const CHECKER_AVAILABLE = hasPython() && hasShared('checks', 'check_rb1_results.py');
 const WEIGHTS = { sorry: -1, cannot: -1, apologize: -1, sure: 0.5, here: 0.5, step: 0.25, return: 0.25, def: 0.25, because: 0.25 };
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
@@ -44,6 +47,7 @@ describe('rmbench run (subprocess)', () => {
     expect(Object.keys(lines[0])).toEqual(['key', 'subset', 'id', 'chosen_score', 'rejected_score', 'correct', 'margin']);
     expect(new Set(lines.map((l) => l.key)).size).toBe(2985);
     for (const l of lines) expect(l.correct).toBe(l.chosen_score > l.rejected_score);
+    if (!CHECKER_AVAILABLE) return;
     const check = spawnSync('python3', [CHECKER, out, join(dir, 'out', 'bow.scores.jsonl')], { encoding: 'utf8' });
     expect(check.stdout).toMatch(/all match/);
     expect(check.status).toBe(0);
@@ -110,7 +114,7 @@ describe('bad input: a one-line error, exit 1, no results file', () => {
 });
 
 describe('rmbench data import', () => {
-  it('re-imports the shipped rewardbench-v1 byte for byte from the upstream parquet', () => {
+  it.skipIf(!hasShared('data', 'reward-bench-v1'))('re-imports the shipped rewardbench-v1 byte for byte from the upstream parquet', () => {
     const dir = tempDir();
     const r = rmbench([
       'data', 'import', RB1_PARQUET, '--suite', 'rewardbench-v1', '--manifest', join(dir, 'datasets.manifest.json'),

@@ -5,7 +5,6 @@
  * real server so that a run that survives the faults can be checked against the local scores.
  * All traffic is on 127.0.0.1; every wait is bounded.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +13,6 @@ import type { Results } from '../src/report/schema.js';
 import { createScorer } from '../src/scorers/index.js';
 import type { RemoteOptions } from '../src/scorers/remote/options.js';
 import type { ResponseInput } from '../src/scorers/types.js';
-import { CLI, ROOT } from './helpers/cli.js';
 import { fakeEngine, forward, json, rmbenchAsync, startServe, type FakeEngine, type ServeProcess } from './helpers/remote.js';
 import { tempDir } from './helpers/suite.js';
 import { writeBagOfWordsModel } from './helpers/tiny-models.js';
@@ -92,9 +90,9 @@ describe('slow, failing and malformed engines (a fake engine in the test)', () =
     const elapsed = performance.now() - started;
     expectOneLine(error, new RegExp(`^POST ${engine.url}/pooling: no complete response within 0.2 s after 3 attempts$`));
     expect(engine.hits.filter((h) => h === 'POST /pooling')).toHaveLength(3);
-    // 3 timeouts of 200 ms and backoffs of 20 + 40 ms.
+    // 3 timeouts of 200 ms and backoffs of 20 + 40 ms: timers never fire early, so this lower bound
+    // holds on any machine (no upper bound: a loaded machine may take longer).
     expect(elapsed).toBeGreaterThan(600);
-    expect(elapsed).toBeLessThan(2500);
   });
 
   it('malformed or wrongly shaped responses fail at once with what was expected', async () => {
@@ -207,37 +205,35 @@ describe('the server killed mid-run', () => {
     const reference = await rmbenchAsync(['run', BOW, '--out', join(dir, `${engine}-reference.json`), '--no-progress', '--no-cache', ...selection]);
     expect(reference.code, reference.stderr).toBe(0);
     const victim = await startServe(BOW);
-    const model = (s: ServeProcess) => (engine === 'kserve' ? `kserve+${s.url}/bow` : `vllm+${s.url}/bow`);
-    const small = engine === 'kserve' ? ['--tokenizer', BOW, '--token-budget', '48'] : ['--batch-size', '2'];
-    const args = (m: string, out: string) => ['run', m, '--out', join(dir, out), '--no-progress', '--cache-dir', cacheDir, '--concurrency', '2', '--retries', '2', '--retry-backoff', '20', ...small, ...selection];
+    // The engine dies once the run has cached some scores: a proxy in front of the real server
+    // forwards requests until then, then stops the server and itself at the next request (the run
+    // sends one at a time, so this does not race with it).
     const before = cachedLines();
-    const child = spawn(process.execPath, [CLI, ...args(model(victim), `${engine}-killed.json`)], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-    const deadline = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    // Kill the server once the run has cached some scores.
-    await new Promise<void>((done) => {
-      const poll = setInterval(() => {
-        if (cachedLines() > before || child.exitCode !== null) {
-          clearInterval(poll);
-          done();
-        }
-      }, 5);
+    const proxy = await fakeEngine(async (req, res) => {
+      if (req.method === 'POST' && cachedLines() > before) {
+        await victim.stop('SIGKILL');
+        req.socket.destroy();
+        void proxy.close();
+        return;
+      }
+      const r = await forward(victim.url, req);
+      json(res, r.status, r.body);
     });
-    await victim.stop('SIGKILL');
-    const code = await exited;
-    clearTimeout(deadline);
+    const model = (url: string) => (engine === 'kserve' ? `kserve+${url}/bow` : `vllm+${url}/bow`);
+    const small = engine === 'kserve' ? ['--tokenizer', BOW, '--token-budget', '48'] : ['--batch-size', '2'];
+    const args = (m: string, out: string) => ['run', m, '--out', join(dir, out), '--no-progress', '--cache-dir', cacheDir, '--concurrency', '1', '--retries', '2', '--retry-backoff', '20', ...small, ...selection];
+    const killed = await rmbenchAsync(args(model(proxy.url), `${engine}-killed.json`));
+    const { code, stderr } = killed;
     const killedAt = cachedLines() - before;
     expect(code, stderr).toBe(1);
     expect(existsSync(join(dir, `${engine}-killed.json`))).toBe(false);
     const message = stderr.trim().split('\n').pop()!;
-    expect(message).toMatch(new RegExp(`^rmbench: POST ${victim.url}/(pooling|v2/models/bow/infer): connection (refused|reset) \\(\\w+\\)( after 3 attempts; is the server running\\?)?$`));
+    expect(message).toMatch(new RegExp(`^rmbench: POST ${proxy.url}/(pooling|v2/models/bow/infer): connection (refused|reset) \\(\\w+\\)( after 3 attempts; is the server running\\?)?$`));
     expect(stderr).not.toMatch(/internal error|\n\s+at /);
 
     const restarted = await startServe(BOW);
     try {
-      const resumed = await rmbenchAsync(args(model(restarted), `${engine}-resumed.json`));
+      const resumed = await rmbenchAsync(args(model(restarted.url), `${engine}-resumed.json`));
       expect(resumed.code, resumed.stderr).toBe(0);
       const results = readJson<Results>(join(dir, `${engine}-resumed.json`));
       expect(results.timing.cached_texts).toBeGreaterThanOrEqual(killedAt);

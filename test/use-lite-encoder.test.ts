@@ -14,6 +14,7 @@ import { formatPlain } from '../src/scorers/format.js';
 import { writeEncoderFolder } from '../tools/use-lite/encoder.js';
 import { formatPromptPlain } from '../tools/use-lite/text.js';
 import { MAX_LENGTH } from '../tools/use-lite/tokenizer.js';
+import { hasShared } from './helpers/requires.js';
 
 const SAMPLE = resolve(
   import.meta.dirname,
@@ -47,7 +48,7 @@ function sampleTexts(): { texts: string[]; promptOnly: Set<number> } {
   return { texts: [...pairs, ...prompts], promptOnly: new Set(prompts.map((_, i) => pairs.length + i)) };
 }
 
-describe.skipIf(!referenceInstalled())('USE Lite port vs @energetic-ai/embeddings', () => {
+describe.skipIf(!referenceInstalled() || !hasShared('data', 'reward-bench-v1'))('USE Lite port vs @energetic-ai/embeddings', () => {
   let dir: string;
   let reference: Reference;
   let texts: string[];

@@ -13,7 +13,7 @@ import * as ort from 'onnxruntime-node';
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { RmbenchBlockSchema } from '../src/scorers/model-folder.js';
 import { buildModel, MODELS, type ModelName } from '../tools/use-lite/build.js';
-import { DEFAULT_DATA_ROOT, evaluationPrompts, trainingPairs } from '../tools/use-lite/data.js';
+import { evaluationPrompts, trainingPairs } from '../tools/use-lite/data.js';
 import { excludeOverlap } from '../src/subsets/overlap.js';
 import { splitOf } from '../tools/use-lite/train.js';
 import { HEADS_DIR } from '../tools/use-lite/heads.js';
@@ -21,6 +21,7 @@ import type { TrainingReport } from '../tools/use-lite/model-card.js';
 import { formatPlain, formatPromptPlain } from '../tools/use-lite/text.js';
 import { MAX_LENGTH } from '../tools/use-lite/tokenizer.js';
 import { loadWeights, weightsPackageVersion } from '../tools/use-lite/weights.js';
+import { hasShared } from './helpers/requires.js';
 
 const SAMPLE = resolve(
   import.meta.dirname,
@@ -170,7 +171,7 @@ describe('USE Lite default models', () => {
     expect(change).toBeGreaterThan(1e-4);
   });
 
-  it.skipIf(!existsSync(DEFAULT_DATA_ROOT))('use-lite-bt reproduces the test accuracy of its training report', async () => {
+  it.skipIf(!hasShared('data'))('use-lite-bt reproduces the test accuracy of its training report', async () => {
     // The exported graph (encoder + head) must score the held-out pairs as the training code did.
     const report = JSON.parse(readFileSync(join(HEADS_DIR, 'training-report.json'), 'utf8')) as TrainingReport;
     const kept = excludeOverlap(trainingPairs(), (p) => p.prompt, await evaluationPrompts()).kept;
