@@ -24,7 +24,7 @@ import * as ort from 'onnxruntime-node';
 import type { RunOptions } from '../src/bench/run.js';
 import type { Results } from '../src/report/schema.js';
 import { readModelFolder } from '../src/scorers/model-folder.js';
-import { GraphBuilder } from '../tools/onnx/graph.js';
+import { GraphBuilder } from '../src/onnx/graph.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -12,15 +12,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { RmbenchBlockSchema } from '../src/scorers/model-folder.js';
-import { buildModel, MODELS, type ModelName } from '../tools/use-lite/build.js';
+import { buildModel } from '../src/default-models/build.js';
+import { MODELS, type ModelName } from '../src/default-models/names.js';
 import { evaluationPrompts, trainingPairs } from '../tools/use-lite/data.js';
 import { excludeOverlap } from '../src/subsets/overlap.js';
 import { splitOf } from '../tools/use-lite/train.js';
-import { HEADS_DIR } from '../tools/use-lite/heads.js';
-import type { TrainingReport } from '../tools/use-lite/model-card.js';
+import { HEADS_DIR } from '../src/default-models/heads.js';
+import type { TrainingReport } from '../src/default-models/model-card.js';
 import { formatPlain, formatPromptPlain } from '../tools/use-lite/text.js';
-import { MAX_LENGTH } from '../tools/use-lite/tokenizer.js';
-import { loadWeights, weightsPackageVersion } from '../tools/use-lite/weights.js';
+import { MAX_LENGTH } from '../src/default-models/tokenizer.js';
+import { loadWeights, weightsPackageVersion } from '../src/default-models/weights.js';
 import { hasShared } from './helpers/requires.js';
 
 const SAMPLE = resolve(

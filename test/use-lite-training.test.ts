@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { GraphBuilder } from '../tools/onnx/graph.js';
+import { GraphBuilder } from '../src/onnx/graph.js';
 import { parseHhTranscript, pandaPrompt } from '../tools/use-lite/data.js';
-import { responseMask } from '../tools/use-lite/features.js';
+import { responseMask } from '../src/default-models/features.js';
 import { averageMlps, Mlp, rng } from '../tools/use-lite/nn.js';
 import { excludeOverlap, normalisePrompt, overlapIndex, overlaps, promptKeys } from '../src/subsets/overlap.js';
 import { formatPlain, formatPromptPlain } from '../tools/use-lite/text.js';

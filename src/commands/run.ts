@@ -1,10 +1,9 @@
 /** @file `rmbench run`: score a model on a suite, write results, print the table. */
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import chalk from 'chalk';
 import type { Command } from 'commander';
-import { UserError } from '../errors.js';
+import { DEFAULT_MODEL, MODELS, isDefaultModel } from '../default-models/names.js';
 import { InvalidArgumentError } from 'commander';
 import type { RunOptions } from '../bench/run.js';
 import type { RemoteOptions } from '../scorers/remote/options.js';
@@ -29,14 +28,11 @@ function parseShard(value: string): { index: number; count: number } {
   return { index, count };
 }
 
-/** The embedded default model, built by `npm run build:models` (part of `npm ci`). */
-export const DEFAULT_MODEL = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models', 'use-lite-bt');
-
 export function register(program: Command): void {
   program
     .command('run')
     .description('score a model on a suite and write results JSON + per-pair scores JSONL')
-    .argument('[model]', 'model folder, the baseline "length", or a remote engine: vllm+http://HOST:PORT/MODEL, tei+http://HOST:PORT, kserve+http://HOST:PORT/MODEL (docs/remote.md)', DEFAULT_MODEL)
+    .argument('[model]', `model folder, a default model (${MODELS.join(', ')}), the baseline "length", or a remote engine: vllm+http://HOST:PORT/MODEL, tei+http://HOST:PORT, kserve+http://HOST:PORT/MODEL (docs/remote.md)`, DEFAULT_MODEL)
     .option('-s, --suite <name>', 'suite from the dataset manifest', 'rewardbench-v1')
     .option('--manifest <file>', 'dataset manifest (default: ./datasets.manifest.json, else the bundled one)')
     .option('-o, --out <file>', 'results JSON (default: results/<model>.<suite>.json)')
@@ -59,8 +55,10 @@ export function register(program: Command): void {
     .option('--retry-backoff <ms>', 'remote engines: first retry delay, doubled each retry (default 500)', nonNegativeInt)
     .option('--server-template', 'vLLM: send each conversation as messages and let the server apply its chat template')
     .action(async (model: string, o) => {
-      if (model === DEFAULT_MODEL && !existsSync(model)) {
-        throw new UserError(`the default model is not built (${model}); run "npm run build:models" or name a model folder`);
+      // A default model's name (not a folder here) is its folder: models/ of a clone, else built into the cache.
+      if (isDefaultModel(model) && !existsSync(model)) {
+        const [{ defaultModelDir }, { defaultCacheDir }] = await Promise.all([import('../default-models/index.js'), import('../scorers/cache.js')]);
+        model = await defaultModelDir(model, o.cacheDir ? resolve(o.cacheDir) : defaultCacheDir());
       }
       const [{ run }, { ScoresWriter, writeResults, defaultResultsPath, scoresPathFor }, { renderTable }, { parseDevice }, { parseDtype }, { defaultCacheDir }, { isRemoteModel, remoteResultsName }] = await Promise.all([
         import('../bench/run.js'),

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GraphBuilder } from '../../tools/onnx/graph.js';
+import { GraphBuilder } from '../../src/onnx/graph.js';
 
 export const PAD = '[PAD]';
 export const UNK = '[UNK]';

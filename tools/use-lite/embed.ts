@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
-import { GraphBuilder } from '../onnx/graph.js';
-import { textInputs, UseLiteEncoder } from './encoder.js';
-import { RESPONSE_MARKER_TEXT, TEXT_FEATURES, textFeatures } from './features.js';
-import { MAX_LENGTH, writeTokenizer } from './tokenizer.js';
+import { GraphBuilder } from '../../src/onnx/graph.js';
+import { textInputs, UseLiteEncoder } from '../../src/default-models/encoder.js';
+import { RESPONSE_MARKER_TEXT, TEXT_FEATURES, textFeatures } from '../../src/default-models/features.js';
+import { MAX_LENGTH, writeTokenizer } from '../../src/default-models/tokenizer.js';
 
 /** Per text: the head features of features.ts (the first 512 are the sentence embedding). */
 export const FEATURE_SIZE = TEXT_FEATURES;

@@ -18,12 +18,12 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DATA_ROOT, evaluationPrompts, trainingPairs, type Objective, type TrainingPair } from './data.js';
 import { EmbeddingCache, FeatureExtractor, loadTokenizer, responseMarker } from './embed.js';
-import { PROMPT_FEATURES, TEXT_FEATURES } from './features.js';
-import { saveHead, HEADS_DIR } from './heads.js';
+import { PROMPT_FEATURES, TEXT_FEATURES } from '../../src/default-models/features.js';
+import { saveHead, HEADS_DIR } from '../../src/default-models/heads.js';
 import { averageMlps, gatherRows, Mlp, Param, rng, shuffle, sigmoid, softplus, type AdamOptions } from './nn.js';
 import { excludeOverlap, normalisePrompt } from '../../src/subsets/overlap.js';
 import { formatPlain, formatPromptPlain } from './text.js';
-import { weightsPackageVersion } from './weights.js';
+import { weightsPackageVersion } from '../../src/default-models/weights.js';
 
 export const SEED = 1234;
 /** Feature width of prompt-only texts (their sentence embedding). */

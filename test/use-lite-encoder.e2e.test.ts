@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import { formatPlain } from '../src/scorers/format.js';
-import { writeEncoderFolder } from '../tools/use-lite/encoder.js';
+import { writeEncoderFolder } from '../src/default-models/encoder.js';
 import { formatPromptPlain } from '../tools/use-lite/text.js';
-import { MAX_LENGTH } from '../tools/use-lite/tokenizer.js';
+import { MAX_LENGTH } from '../src/default-models/tokenizer.js';
 import { hasShared } from './helpers/requires.js';
 
 const SAMPLE = resolve(

@@ -1,12 +1,13 @@
 /**
  * @file The trained head weights of the three USE Lite reward models, as committed under
- * tools/use-lite/heads/: `<model>.json` (metadata, tensor names, shapes and offsets) beside
+ * assets/use-lite-heads/ (shipped in the package): `<model>.json` (metadata, tensor names, shapes and offsets) beside
  * `<model>.bin` (the float32 values, little-endian, concatenated).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
-export const HEADS_DIR = join(import.meta.dirname, 'heads');
+/** The same two levels up from src/default-models (tsx) and dist/default-models (the package). */
+export const HEADS_DIR = resolve(import.meta.dirname, '..', '..', 'assets', 'use-lite-heads');
 
 export interface TensorEntry {
   name: string;
