@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --model DIR --suite NAME --repeats N --skip-naive]`: throughput of a full run,
+ * `npm run bench [-- --model DIR --suite NAME --repeats N --skip-naive --write docs/benchmarks.md]`: throughput of a full run,
  * where its time goes, and the distance to the machine's physical limit.
  *
  * - rmbench itself (token-budget batches, length-sorted, each text once), median of N repeats:
@@ -12,7 +12,8 @@
  *   attention score products are excluded and stated), and the lower bound = FLOPs / rate.
  * Every measured run is a fresh process (as a user's `rmbench run` is), so no JIT, heap or ONNX
  * Runtime arena state leaks from one run into the next.
- * Writes results/bench-<model>.json and prints a Markdown table.
+ * Writes results/bench-<model>.json and prints a Markdown table; `--write FILE` also puts it in that
+ * file's "Speed" section (scripts/benchmarks-doc.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -25,6 +26,7 @@ import type { RunOptions } from '../src/bench/run.js';
 import type { Results } from '../src/report/schema.js';
 import { readModelFolder } from '../src/scorers/model-folder.js';
 import { GraphBuilder } from '../src/onnx/graph.js';
+import { writeSection } from './benchmarks-doc.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,6 +35,7 @@ const { values: args } = parseArgs({
     repeats: { type: 'string', default: '3' },
     'skip-naive': { type: 'boolean', default: false },
     out: { type: 'string' },
+    write: { type: 'string' },
   },
 });
 const repeats = Number(args.repeats);
@@ -168,14 +171,22 @@ mkdirSync('results', { recursive: true });
 writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 
 const f = (x: number, d = 1) => x.toFixed(d);
-console.log(`\n## ${folder.name} on ${args.suite} (median of ${repeats} runs, ${report.machine.cpus} CPUs, ${process.version})\n`);
-console.log('| mode | wall s | pairs/s | tokens/s | tokenise s | session.run s | other s (share) | padding eff. | peak RSS MB |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-for (const r of rows) {
-  console.log(`| ${r.label} | ${f(r.total_s)} | ${f(r.pairs_per_s)} | ${f(r.tokens_per_s, 0)} | ${f(r.tokenize_s)} | ${f(r.inference_s)} | ${f(r.other_s, 2)} (${f(100 * r.overhead_share)}%) | ${f(r.padding_efficiency, 3)} | ${f(r.peak_rss_mb, 0)} |`);
+const lines = [
+  `${folder.name} on ${args.suite}, median of ${repeats} runs, each a fresh process, no score cache:`,
+  '',
+  '| mode | wall s | pairs/s | tokens/s | tokenise s | session.run s | other s (share) | padding eff. | peak RSS MB |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map(
+    (r) =>
+      `| ${r.label} | ${f(r.total_s)} | ${f(r.pairs_per_s)} | ${f(r.tokens_per_s, 0)} | ${f(r.tokenize_s)} | ${f(r.inference_s)} | ${f(r.other_s, 2)} (${f(100 * r.overhead_share)}%) | ${f(r.padding_efficiency, 3)} | ${f(r.peak_rss_mb, 0)} |`,
+  ),
+  '',
+  `MatMul rate ${f(rate)} GFLOP/s (a 2048³ float32 MatMul through onnxruntime-node, measured in the same run); dense FLOPs/token ${f(flops / 1e6, 2)} M` +
+    ` (${matmuls} weight MatMuls; attention score products not counted); ${best.real_tokens} real tokens -> lower bound ${f(boundS)} s;` +
+    ` measured ${f(best.total_s)} s = **${f(report.distance_to_bound, 2)}x the bound**. Peak RSS ${f(report.peak_rss_mb, 0)} MB.`,
+];
+console.log(`\n${lines.join('\n')}\nWritten to ${out}.`);
+if (args.write) {
+  writeSection(resolve(args.write), 'speed', 'Speed', `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`, lines.join('\n'));
+  console.log(`Speed section written to ${args.write}.`);
 }
-console.log(
-  `\nMatMul rate ${f(rate)} GFLOP/s; dense FLOPs/token ${f(flops / 1e6, 2)} M (${matmuls} weight MatMuls; attention score products not counted);` +
-    ` ${best.real_tokens} real tokens -> lower bound ${f(boundS)} s; measured ${f(best.total_s)} s = ${f(report.distance_to_bound, 2)}x the bound.` +
-    ` Peak RSS ${f(report.peak_rss_mb, 0)} MB. Written to ${out}.`,
-);

@@ -3,7 +3,7 @@
  * suite under several settings and compares every per-response score (matched by subset and id)
  * with the first setting's, bit for bit. The last setting runs a copy of the suite imported with
  * its rows, and so its subsets, in reverse order.
- * Usage: node_modules/.bin/tsx scripts/determinism.ts [--model models/use-lite-bt] [--suite rewardbench-v1]
+ * Usage: node_modules/.bin/tsx scripts/determinism.ts [--model models/use-lite-bt] [--suite rewardbench-v1] [--write docs/benchmarks.md]
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +14,9 @@ import type { ItemOutcome } from '../src/report/schema.js';
 import { importData } from '../src/subsets/import.js';
 import { loadSubsets } from '../src/subsets/load.js';
 import { BUNDLED_MANIFEST, resolveSuite } from '../src/subsets/manifest.js';
+import { writeSection } from './benchmarks-doc.js';
 
-const { values: args } = parseArgs({ options: { model: { type: 'string', default: 'models/use-lite-bt' }, suite: { type: 'string', default: 'rewardbench-v1' } } });
+const { values: args } = parseArgs({ options: { model: { type: 'string', default: 'models/use-lite-bt' }, suite: { type: 'string', default: 'rewardbench-v1' }, write: { type: 'string' } } });
 
 // The suite again, every row in reverse order (so the subsets come in reverse order too).
 const reversedDir = mkdtempSync(join(tmpdir(), 'rmbench-reversed-'));
@@ -50,8 +51,12 @@ const scoresOf = (pairs: ItemOutcome[]) =>
   new Map(pairs.map((p) => [`${p.subset}/${p.id}`, ('value' in p ? [...p.chosen_scores, ...p.rejected_scores] : [p.chosen_score, p.rejected_score]).map(Number)]));
 
 let reference: { scores: Map<string, number[]>; subsets: string } | undefined;
-console.log('| setting | max abs score difference | scores bit-identical | subset accuracies identical |');
-console.log('|---|---:|---|---|');
+const lines = [
+  `${args.model} on ${args.suite}: every per-response score of each setting against the first setting's, matched by subset and id:`,
+  '',
+  '| setting | max abs score difference | scores bit-identical | subset accuracies identical |',
+  '|---|---:|---|---|',
+];
 for (const [label, options] of settings) {
   const { results, pairs } = await run({ model: args.model!, suite: args.suite, ...options });
   const scores = scoresOf(pairs);
@@ -67,6 +72,8 @@ for (const [label, options] of settings) {
       if (!Object.is(x, expected[i])) identical = false;
     });
   }
-  console.log(`| ${label} | ${max.toExponential(2)} | ${identical ? 'yes' : 'no'} | ${subsets === reference.subsets ? 'yes' : 'no'} |`);
+  lines.push(`| ${label} | ${max.toExponential(2)} | ${identical ? 'yes' : 'no'} | ${subsets === reference.subsets ? 'yes' : 'no'} |`);
+  console.log(lines.at(-1));
 }
+if (args.write) writeSection(resolve(args.write), 'determinism', 'Determinism', `node_modules/.bin/tsx scripts/determinism.ts ${process.argv.slice(2).join(' ')}`.trim(), lines.join('\n'));
 rmSync(reversedDir, { recursive: true, force: true });

@@ -2,17 +2,21 @@
  * Peak memory of a run versus suite size: builds 1x, 10x and 100x copies of rewardbench-v1 (the real
  * texts repeated with new ids, same subsets and weights) in a temporary folder, runs
  * `rmbench run length` on each in a fresh process, and prints the peak RSS of each run, so the
- * harness is measured, not a model. Usage: node_modules/.bin/tsx scripts/memory-scaling.ts [1,10,100]
+ * harness is measured, not a model.
+ * Usage: node_modules/.bin/tsx scripts/memory-scaling.ts [--factors 1,10,100] [--write docs/benchmarks.md]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { importData } from '../src/subsets/import.js';
 import { loadSubsets } from '../src/subsets/load.js';
 import { BUNDLED_MANIFEST, resolveSuite } from '../src/subsets/manifest.js';
+import { writeSection } from './benchmarks-doc.js';
 
-const factors = (process.argv[2] ?? '1,10,100').split(',').map(Number);
+const { values: args } = parseArgs({ options: { factors: { type: 'string', default: '1,10,100' }, write: { type: 'string' } } });
+const factors = args.factors!.split(',').map(Number);
 const CLI = resolve('dist/cli.js');
 const suite = resolveSuite(BUNDLED_MANIFEST, 'rewardbench-v1');
 const subsets = loadSubsets(suite);
@@ -45,8 +49,12 @@ for (const factor of factors) {
   rmSync(dir, { recursive: true, force: true });
   process.stderr.write(`${factor}x done\n`);
 }
-console.log('| suite | pairs | Arrow MB | peak RSS MB | vs 1x | wall s |');
-console.log('|---|---:|---:|---:|---:|---:|');
-for (const r of rows) {
-  console.log(`| ${r.factor}x rewardbench-v1 | ${r.pairs} | ${r.arrowMB} | ${r.peakMB.toFixed(0)} | ${(r.peakMB / rows[0]!.peakMB).toFixed(2)}x | ${r.seconds.toFixed(1)} |`);
-}
+const lines = [
+  '`rmbench run length` (the harness, not a model) on rewardbench-v1 repeated with new ids, each run a fresh process, peak RSS from /usr/bin/time:',
+  '',
+  '| suite | pairs | Arrow MB | peak RSS MB | vs 1x | wall s |',
+  '|---|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.factor}x rewardbench-v1 | ${r.pairs} | ${r.arrowMB} | ${r.peakMB.toFixed(0)} | ${(r.peakMB / rows[0]!.peakMB).toFixed(2)}x | ${r.seconds.toFixed(1)} |`),
+];
+console.log(lines.join('\n'));
+if (args.write) writeSection(resolve(args.write), 'memory', 'Memory', `node_modules/.bin/tsx scripts/memory-scaling.ts ${process.argv.slice(2).join(' ')}`.trim(), lines.join('\n'));
