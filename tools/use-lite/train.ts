@@ -1,6 +1,6 @@
 /**
  * @file Trains the heads of the three USE Lite reward models over the frozen encoder and writes
- * them to tools/use-lite/heads/ (weights + training-report.json). Seeded and CPU-only:
+ * them to assets/use-lite-heads/ (weights + training-report.json). Seeded and CPU-only:
  *   node_modules/.bin/tsx tools/use-lite/train.ts [--data ../shared/data] [--cache DIR]
  * (--cache: where encoder features are kept between runs, default models/.cache/use-lite-features-v2;
  * a cache only, the result does not depend on it.) Whole run on 2 CPU cores: about 15-25 minutes.
