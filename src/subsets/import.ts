@@ -293,7 +293,7 @@ export async function importData(options: ImportOptions): Promise<ImportResult> 
     for (const [suiteName, suite] of Object.entries(manifest.suites)) {
       for (const s of suite.subsets) if (suiteName !== options.suite || !bySubset.has(s.name)) owners.set(resolve(root, s.file), `suite "${suiteName}" subset "${s.name}"`);
     }
-    const taken = files.filter(([path]) => owners.has(path)).map(([path]) => `${path} belongs to ${owners.get(path)}`);
+    const taken = files.filter(([path]) => owners.has(path)).map(([path]) => `${path}, which belongs to ${owners.get(path)}`);
     if (taken.length) throw new ValidationError(manifestPath, taken.map((t) => `import into suite "${options.suite}" would overwrite ${t}`));
 
     // (Overwriting the placeholder keeps the key order of the written manifest.)
