@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .option('--subset <name>', 'subset name for every row (when the file has no subset column)')
     .option('--metric <kind>', 'pairwise (default), best-of-n, style-matrix or rb2-ties; per subset in the sections file')
     .option('--sections <file>', 'JSON: {"sections": {"Name": {"weight": 1, "subsets": {"subset": weight}}}}')
-    .option('--suite-version <v>', 'suite version (default: kept, or "1")')
+    .option('--suite-version <v>', 'suite version (default: kept; "1" for a new suite; VERSION+<data sha256 prefix> when the data changed)')
     .option('--description <text>', 'suite description')
     .option('--source <text>', 'where the data comes from')
     .option('--license <text>', 'the data license')
@@ -36,6 +36,11 @@ export function register(program: Command): void {
         license: o.license,
       });
       for (const s of result.subsets) console.log(`${s.name.padEnd(28)} ${String(s.rows).padStart(6)} rows  ${s.section}  ${s.file}`);
+      const changed = result.dataChanged;
+      if (changed) {
+        const which = [...changed.changed.map((n) => `${n} (changed)`), ...changed.added.map((n) => `${n} (added)`)].join(', ');
+        console.log(chalk.yellow(`data changed: suite "${o.suite}" version ${changed.previousVersion} -> ${result.version}; ${which}`));
+      }
       console.log(chalk.dim(`manifest: ${result.manifestPath}`));
     });
   data

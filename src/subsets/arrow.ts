@@ -7,7 +7,7 @@
  * file, row and column.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import {
   Bool,
@@ -27,7 +27,9 @@ import {
   type Schema,
   type Vector,
 } from 'apache-arrow';
-import { UserError, ValidationError } from '../errors.js';
+import { UserError, ValidationError, errorMessage } from '../errors.js';
+import { readRegularFile } from '../io.js';
+import { checkArrowLayout } from './arrow-layout.js';
 import { isSetRow, type Message, type MetricKind, type PairRow, type Prompt, type Row, type SetRow } from './types.js';
 
 export const ROW_COLUMNS = ['id', 'subset', 'prompt', 'chosen', 'rejected'] as const;
@@ -116,18 +118,14 @@ export interface ReadSubsetOptions {
 }
 
 /** Streams the file through one reused buffer: hashing a large suite allocates nothing per chunk. */
-async function sha256File(path: string): Promise<string> {
+async function sha256Of(handle: FileHandle): Promise<string> {
   const hash = createHash('sha256');
-  const handle = await open(path);
-  try {
-    const buffer = Buffer.allocUnsafe(1 << 20);
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
-    }
-  } finally {
-    await handle.close();
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  for (let position = 0; ; ) {
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) break;
+    hash.update(buffer.subarray(0, bytesRead));
+    position += bytesRead;
   }
   return hash.digest('hex');
 }
@@ -136,22 +134,25 @@ function readError(path: string, options: ReadSubsetOptions, err: unknown): User
   return new UserError(`${path}: cannot read subset file "${options.subset}" (${(err as NodeJS.ErrnoException).code ?? err})`);
 }
 
+/**
+ * apache-arrow's decoding errors on a file that passed checkArrowLayout: the values inside are
+ * corrupt. Our own validation errors pass through.
+ */
+function corrupt(path: string, err: unknown): UserError {
+  if (err instanceof UserError) return err;
+  return new UserError(`${path}: corrupt Arrow IPC file (${errorMessage(err).replace(/\s+/g, ' ')})`);
+}
+
 /** Reads and validates one subset file; throws a UserError naming the file, row and column. */
 export function readSubsetFile(path: string, options: ReadSubsetOptions): Row[] {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw readError(path, options, err);
-  }
+  const bytes = readRegularFile(path, `subset file "${options.subset}"`);
   if (options.sha256 !== undefined) checkSha256(path, sha256(bytes), options.sha256);
-  let table: Table;
+  checkArrowLayout(path, bytes.byteLength, (position, length) => bytes.subarray(position, position + length));
   try {
-    table = tableFromIPC(bytes);
+    return tableToRows(tableFromIPC(bytes), path, options);
   } catch (err) {
-    throw new UserError(`${path}: not an Arrow IPC file (${(err as Error).message})`);
+    throw corrupt(path, err);
   }
-  return tableToRows(table, path, options);
 }
 
 function checkSha256(path: string, actual: string, expected: string): void {
@@ -163,31 +164,44 @@ function checkSha256(path: string, actual: string, expected: string): void {
  * as readSubsetFile does. The checksum is verified first, in a streaming pass of its own.
  */
 export async function* streamSubsetFile(path: string, options: ReadSubsetOptions): AsyncGenerator<Row[]> {
-  if (options.sha256 !== undefined) {
-    let actual: string;
-    try {
-      actual = await sha256File(path);
-    } catch (err) {
-      throw readError(path, options, err);
-    }
-    checkSha256(path, actual, options.sha256);
-  }
   let handle: FileHandle;
+  let size: number;
   try {
     handle = await open(path);
   } catch (err) {
     throw readError(path, options, err);
   }
   try {
+    const stat = await handle.stat();
+    // A device or FIFO (/dev/zero) would be hashed forever.
+    if (!stat.isFile()) throw new UserError(`${path}: cannot read subset file "${options.subset}" (not a regular file)`);
+    size = stat.size;
+    if (options.sha256 !== undefined) checkSha256(path, await sha256Of(handle), options.sha256);
+    checkArrowLayout(path, size, (position, length) => {
+      const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - position)));
+      return buffer.subarray(0, readSync(handle.fd, buffer, 0, buffer.length, position));
+    });
     let reader: AsyncRecordBatchFileReader | AsyncRecordBatchStreamReader;
+    let rows: RowReader;
     try {
       reader = await RecordBatchReader.from(handle);
       await reader.open();
+      rows = new RowReader(reader.schema, path, options);
     } catch (err) {
-      throw new UserError(`${path}: not an Arrow IPC file (${(err as Error).message})`);
+      throw corrupt(path, err);
     }
-    const rows = new RowReader(reader.schema, path, options);
-    for await (const batch of reader) yield rows.read(batch);
+    const batches = reader[Symbol.asyncIterator]();
+    for (;;) {
+      let rowsOfBatch: Row[];
+      try {
+        const next = await batches.next();
+        if (next.done) break;
+        rowsOfBatch = rows.read(next.value);
+      } catch (err) {
+        throw corrupt(path, err);
+      }
+      yield rowsOfBatch;
+    }
     rows.finish();
   } finally {
     await handle.close();

@@ -2,15 +2,15 @@
  * @file `rmbench data import`: users' JSONL or Parquet preference data -> one Arrow file per
  * subset + manifest entries (sha256, row counts, sections, weights).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { z } from 'zod';
 import { UserError, ValidationError } from '../errors.js';
-import { toJson, writeFileAtomic } from '../io.js';
+import { readRegularFile, toJson, withFileLock, writeFileAtomic, writeFilesAtomic } from '../io.js';
 import { rowsToArrow, sha256 } from './arrow.js';
-import { MANIFEST_VERSION, readManifest, validateManifest, type Manifest, type SubsetEntry, type SuiteEntry } from './manifest.js';
+import { MANIFEST_VERSION, checkName, readManifest, staysInside, validateManifest, type Manifest, type SubsetEntry, type SuiteEntry } from './manifest.js';
 import { METRIC_KINDS, type Message, type MetricKind, type PairRow, type Prompt, type Row } from './types.js';
 
 /** Target field -> column name in the user's file. */
@@ -28,7 +28,8 @@ const SectionsFileSchema = z
     /** Per-subset metric, overriding --metric (RewardBench 2: "Ties" is rb2-ties, the rest best-of-n). */
     metrics: z.record(z.string(), z.enum(METRIC_KINDS)).optional(),
   })
-  .strict();
+  .strict()
+  .refine((file) => Object.values(file.sections).some((s) => s.weight > 0), { path: ['sections'], message: 'every section weighs 0, so no overall score exists' });
 export type SectionsFile = z.infer<typeof SectionsFileSchema>;
 
 export interface ImportOptions {
@@ -52,6 +53,10 @@ export interface ImportOptions {
 export interface ImportResult {
   manifestPath: string;
   subsets: SubsetEntry[];
+  /** The suite's version after the import. */
+  version: string;
+  /** When the suite existed with other data: its version before, and which subsets changed. */
+  dataChanged?: { previousVersion: string; added: string[]; changed: string[] };
 }
 
 export function parseColumnMap(spec: string): ColumnMap {
@@ -72,12 +77,7 @@ export function parseMetric(value: string): MetricKind {
 }
 
 export async function readRecords(file: string): Promise<Record<string, unknown>[]> {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (err) {
-    throw new UserError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`);
-  }
+  const bytes = readRegularFile(file, 'the data');
   const ext = extname(file).toLowerCase();
   if (ext === '.parquet') {
     try {
@@ -146,9 +146,15 @@ export function recordsToRows(
   const col = (field: keyof ColumnMap) => map[field] ?? field;
   const problems: string[] = [];
   const rows: Row[] = [];
+  /** subset -> id -> the first row that has it: ids key the scores, so they must be unique. */
+  const idRows = new Map<string, Map<string, { row: number; generated: boolean }>>();
   records.forEach((r, i) => {
     if (problems.length >= 20) return;
     const at = `row ${i}`;
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) {
+      problems.push(`${at}: ${r === null ? 'null' : Array.isArray(r) ? 'an array' : typeof r}, expected an object with the fields`);
+      return;
+    }
     const rawSubset = fixedSubset ?? r[col('subset')];
     const metric = metricOf(String(rawSubset ?? ''));
     const sets = metric !== 'pairwise';
@@ -165,6 +171,21 @@ export function recordsToRows(
     };
     const rawId = r[col('id')];
     const id = rawId === undefined || rawId === null ? String(i) : String(rawId);
+    if (rawId !== undefined && rawId !== null && !(typeof rawId === 'string' || typeof rawId === 'bigint' || (typeof rawId === 'number' && Number.isFinite(rawId)))) {
+      problems.push(`${at}, field "${col('id')}" (id): ${Array.isArray(rawId) ? 'array' : typeof rawId}, expected a string or a number`);
+    } else if (id === '') {
+      problems.push(`${at}, field "${col('id')}" (id): empty`);
+    } else {
+      const generated = rawId === undefined || rawId === null;
+      const ids = idRows.get(String(rawSubset)) ?? new Map<string, { row: number; generated: boolean }>();
+      idRows.set(String(rawSubset), ids);
+      const first = ids.get(id);
+      if (first === undefined) ids.set(id, { row: i, generated });
+      else {
+        const hint = generated || first.generated ? '; a missing id becomes the row number' : '';
+        problems.push(`${at}, field "${col('id')}" (id): duplicate id "${id}" in subset "${String(rawSubset)}" (also row ${first.row}${hint})`);
+      }
+    }
     if (typeof rawSubset !== 'string' || rawSubset === '') {
       problems.push(`${at}, field "${col('subset')}" (subset): missing; give --subset NAME or --map subset=COLUMN`);
     }
@@ -190,9 +211,10 @@ export function recordsToRows(
 }
 
 function readSectionsFile(path: string): SectionsFile {
+  const text = readRegularFile(path, 'the sections file').toString('utf8');
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
+    data = JSON.parse(text);
   } catch (err) {
     throw new UserError(`${path}: cannot read the sections file (${(err as Error).message})`);
   }
@@ -201,7 +223,13 @@ function readSectionsFile(path: string): SectionsFile {
   return parsed.data;
 }
 
+/** A short fingerprint of a suite's data: its subsets' names and checksums. */
+function dataFingerprint(subsets: readonly SubsetEntry[]): string {
+  return sha256(new TextEncoder().encode(subsets.map((s) => `${s.name}:${s.sha256}`).sort().join('\n'))).slice(0, 8);
+}
+
 export async function importData(options: ImportOptions): Promise<ImportResult> {
+  checkName('suite', options.suite);
   const manifestPath = resolve(options.manifestPath);
   const root = dirname(manifestPath);
   const outDir = resolve(options.outDir ?? join(root, 'datasets', options.suite));
@@ -216,6 +244,7 @@ export async function importData(options: ImportOptions): Promise<ImportResult> 
     list.push(row);
     bySubset.set(row.subset, list);
   }
+  for (const subset of bySubset.keys()) checkName('subset', subset);
 
   const placement = new Map<string, { section: string; weight: number }>();
   if (sections) {
@@ -226,8 +255,6 @@ export async function importData(options: ImportOptions): Promise<ImportResult> 
     if (unplaced.length) throw new UserError(`${options.sectionsFile}: no section for subset(s) ${unplaced.join(', ')}`);
   }
 
-  const manifest: Manifest = existsSync(manifestPath) ? readManifest(manifestPath) : { manifest_version: MANIFEST_VERSION, suites: {} };
-  const previous: SuiteEntry | undefined = manifest.suites[options.suite];
   const entries: SubsetEntry[] = [];
   const files: [string, Uint8Array][] = [];
   // Subsets in the sections file's order, else in order of first appearance.
@@ -237,6 +264,8 @@ export async function importData(options: ImportOptions): Promise<ImportResult> 
     const subsetRows = bySubset.get(subset)!;
     const bytes = rowsToArrow(subsetRows);
     const path = join(outDir, `${subset}.arrow`);
+    // The manifest names files relative to its folder and reads none outside it.
+    if (!staysInside(relative(root, path))) throw new UserError(`--out-dir ${outDir}: must be inside the manifest's folder ${root}`);
     files.push([path, bytes]);
     const place = placement.get(subset) ?? { section: 'all', weight: subsetRows.length };
     entries.push({
@@ -248,30 +277,55 @@ export async function importData(options: ImportOptions): Promise<ImportResult> 
       weight: place.weight,
       metric: metricOf(subset),
       ...(sections?.length_categories?.[subset] ? { length_category: sections.length_categories[subset] } : {}),
-      source: options.source ?? previous?.source ?? basename(options.file),
+      source: options.source ?? basename(options.file),
       ...(options.license ? { license: options.license } : {}),
       ...(sections?.notes?.[subset] ? { note: sections.notes[subset] } : {}),
     });
   }
-  const kept = (previous?.subsets ?? []).filter((s) => !bySubset.has(s.name));
-  const sectionWeights: SuiteEntry['sections'] = { ...(previous?.sections ?? {}) };
-  if (sections) for (const [name, s] of Object.entries(sections.sections)) sectionWeights[name] = { weight: s.weight, ...(s.note ? { note: s.note } : {}) };
-  else if (!sectionWeights.all) sectionWeights.all = { weight: 1 };
-  const suite: SuiteEntry = {
-    version: options.version ?? previous?.version ?? '1',
-    ...(options.description ?? previous?.description ? { description: options.description ?? previous?.description } : {}),
-    ...(options.source ?? previous?.source ? { source: options.source ?? previous?.source } : {}),
-    ...(options.license ?? previous?.license ? { license: options.license ?? previous?.license } : {}),
-    sections: sectionWeights,
-    subsets: [...kept, ...entries],
-  };
-  // Drop sections that no subset uses any more, then validate before writing anything.
-  for (const name of Object.keys(suite.sections)) if (!suite.subsets.some((s) => s.section === name)) delete suite.sections[name];
-  const next = { ...manifest, suites: { ...manifest.suites, [options.suite]: suite } };
-  const { problems } = validateManifest(next);
-  if (problems.length) throw new ValidationError(manifestPath, problems);
 
-  for (const [path, bytes] of files) writeFileAtomic(path, bytes);
-  writeFileAtomic(manifestPath, toJson(next));
-  return { manifestPath, subsets: entries };
+  // Read, merge and write the manifest under its lock: concurrent imports into one manifest each
+  // see the others' suites and never overwrite one another's files.
+  return withFileLock(manifestPath, () => {
+    const manifest: Manifest = existsSync(manifestPath) ? readManifest(manifestPath) : { manifest_version: MANIFEST_VERSION, suites: {} };
+    const previous: SuiteEntry | undefined = manifest.suites[options.suite];
+    // Every file an entry points at, except the entries this import replaces.
+    const owners = new Map<string, string>();
+    for (const [suiteName, suite] of Object.entries(manifest.suites)) {
+      for (const s of suite.subsets) if (suiteName !== options.suite || !bySubset.has(s.name)) owners.set(resolve(root, s.file), `suite "${suiteName}" subset "${s.name}"`);
+    }
+    const taken = files.filter(([path]) => owners.has(path)).map(([path]) => `${path}, which belongs to ${owners.get(path)}`);
+    if (taken.length) throw new ValidationError(manifestPath, taken.map((t) => `import into suite "${options.suite}" would overwrite ${t}`));
+
+    // (Overwriting the placeholder keeps the key order of the written manifest.)
+    const subsetEntries = entries.map((e) => ({ ...e, source: options.source ?? previous?.source ?? e.source }));
+    const kept = (previous?.subsets ?? []).filter((s) => !bySubset.has(s.name));
+    const sectionWeights: SuiteEntry['sections'] = { ...(previous?.sections ?? {}) };
+    if (sections) for (const [name, s] of Object.entries(sections.sections)) sectionWeights[name] = { weight: s.weight, ...(s.note ? { note: s.note } : {}) };
+    else if (!sectionWeights.all) sectionWeights.all = { weight: 1 };
+    const subsets = [...kept, ...subsetEntries];
+    const before = new Map((previous?.subsets ?? []).map((s) => [s.name, s.sha256]));
+    const added = subsetEntries.filter((e) => previous !== undefined && !before.has(e.name)).map((e) => e.name);
+    const changed = subsetEntries.filter((e) => before.has(e.name) && before.get(e.name) !== e.sha256).map((e) => e.name);
+    const dataChanged = previous !== undefined && added.length + changed.length > 0 ? { previousVersion: previous.version, added, changed } : undefined;
+    // Changed data gets a new version (its data fingerprint as semver build metadata), so results
+    // of the old and the new data can be told apart.
+    const version = options.version ?? (dataChanged ? `${dataChanged.previousVersion.split('+')[0]}+${dataFingerprint(subsets)}` : (previous?.version ?? '1'));
+    const suite: SuiteEntry = {
+      version,
+      ...(options.description ?? previous?.description ? { description: options.description ?? previous?.description } : {}),
+      ...(options.source ?? previous?.source ? { source: options.source ?? previous?.source } : {}),
+      ...(options.license ?? previous?.license ? { license: options.license ?? previous?.license } : {}),
+      sections: sectionWeights,
+      subsets,
+    };
+    // Drop sections that no subset uses any more, then validate before writing anything.
+    for (const name of Object.keys(suite.sections)) if (!suite.subsets.some((s) => s.section === name)) delete suite.sections[name];
+    const next = { ...manifest, suites: { ...manifest.suites, [options.suite]: suite } };
+    const { problems } = validateManifest(next);
+    if (problems.length) throw new ValidationError(manifestPath, problems);
+
+    writeFilesAtomic(files);
+    writeFileAtomic(manifestPath, toJson(next));
+    return { manifestPath, subsets: subsetEntries, version, ...(dataChanged ? { dataChanged } : {}) };
+  });
 }

@@ -35,7 +35,12 @@ export function selectSubsets(suite: Suite, names?: readonly string[]): SubsetEn
   if (unknown.length) {
     throw new UserError(`suite "${suite.name}" has no subset ${unknown.map((n) => `"${n}"`).join(', ')} (available: ${[...byName.keys()].join(', ')})`);
   }
-  return [...new Set(names)].map((n) => byName.get(n)!);
+  const selected = [...new Set(names)].map((n) => byName.get(n)!);
+  // Refused now rather than after all the scoring, when the overall score would divide by zero.
+  if (!selected.some((s) => (suite.sections[s.section]?.weight ?? 0) > 0)) {
+    throw new UserError(`suite "${suite.name}": the sections of the selected subsets (${[...new Set(selected.map((s) => s.section))].join(', ')}) all weigh 0, so no overall score exists`);
+  }
+  return selected;
 }
 
 function checkSelection(selection: SubsetSelection): void {

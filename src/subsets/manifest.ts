@@ -4,7 +4,7 @@
  * names its sections' weights in the overall score. Nothing about a benchmark is hard-coded.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { UserError, ValidationError } from '../errors.js';
@@ -15,11 +15,27 @@ export const MANIFEST_FILE = 'datasets.manifest.json';
 /** The manifest shipped with the package (same relative depth from src/ and dist/). */
 export const BUNDLED_MANIFEST = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', MANIFEST_FILE);
 
+/** Suite and subset names: they become folder and file names, so no separators and not "." or "..". */
+const NAME = /^(?!\.+$)[A-Za-z0-9._-]+$/;
+const NAME_RULE = 'letters, digits, ".", "_" and "-" only, not only dots';
+const Name = z.string().regex(NAME, NAME_RULE);
+
+/** Throws a UserError unless `name` is a valid suite or subset name. */
+export function checkName(kind: 'suite' | 'subset', name: string): void {
+  if (!NAME.test(name)) throw new UserError(`${kind} name "${name}": expected ${NAME_RULE}`);
+}
+
+/** True when a path, taken relative to some folder, stays inside that folder (lexically). */
+export function staysInside(path: string): boolean {
+  const normal = normalize(path);
+  return !isAbsolute(normal) && normal !== '.' && normal !== '..' && !normal.startsWith(`..${sep}`);
+}
 
 const SubsetSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
-    file: z.string().min(1),
+    name: Name,
+    // Subset files stay inside the manifest's folder: a manifest cannot make rmbench read /etc/passwd.
+    file: z.string().min(1).refine(staysInside, 'a path inside the manifest\'s folder (relative, no "..")'),
     sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256'),
     rows: z.number().int().positive(),
     section: z.string().min(1),
@@ -47,7 +63,7 @@ const SuiteSchema = z
 const ManifestSchema = z
   .object({
     manifest_version: z.literal(MANIFEST_VERSION),
-    suites: z.record(z.string(), SuiteSchema),
+    suites: z.record(Name, SuiteSchema),
   })
   .strict();
 
@@ -83,6 +99,8 @@ export function validateManifest(data: unknown): { manifest: Manifest; problems:
     for (const section of Object.keys(suite.sections)) {
       if (!suite.subsets.some((s) => s.section === section)) problems.push(`suites.${suiteName}.sections.${section}: no subset belongs to it`);
     }
+    const sections = Object.values(suite.sections);
+    if (sections.length > 0 && !sections.some((s) => s.weight > 0)) problems.push(`suites.${suiteName}.sections: every section weighs 0, so no overall score exists`);
   }
   return problems.length ? { manifest: undefined, problems } : { manifest: parsed.data, problems: [] };
 }
