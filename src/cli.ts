@@ -6,8 +6,11 @@
  */
 import chalk from 'chalk';
 import { Command } from 'commander';
+import * as compare from './commands/compare.js';
 import * as data from './commands/data.js';
+import * as exportCommand from './commands/export.js';
 import * as gate from './commands/gate.js';
+import * as importResults from './commands/import-results.js';
 import * as inspect from './commands/inspect.js';
 import * as leaderboard from './commands/leaderboard.js';
 import * as merge from './commands/merge.js';
@@ -17,7 +20,7 @@ import * as serve from './commands/serve.js';
 import { ExitError, UserError, errorMessage } from './errors.js';
 import { RMBENCH_VERSION } from './version.js';
 
-const COMMANDS: { register(program: Command): void }[] = [run, merge, data, report, leaderboard, gate, inspect, serve];
+const COMMANDS: { register(program: Command): void }[] = [run, merge, data, report, leaderboard, gate, inspect, serve, exportCommand, importResults, compare];
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command('rmbench')
