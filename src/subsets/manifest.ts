@@ -15,9 +15,12 @@ export const MANIFEST_FILE = 'datasets.manifest.json';
 /** The manifest shipped with the package (same relative depth from src/ and dist/). */
 export const BUNDLED_MANIFEST = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', MANIFEST_FILE);
 
-/** Suite and subset names: they become folder and file names, so no separators and not "." or "..". */
-const NAME = /^(?!\.+$)[A-Za-z0-9._-]+$/;
-const NAME_RULE = 'letters, digits, ".", "_" and "-" only, not only dots';
+/**
+ * Suite and subset names: they become folder and file names, so no separators and not "." or "..".
+ * Inner spaces are kept (RewardBench 2 has a "Precise IF" subset).
+ */
+const NAME = /^(?!\.+$)[A-Za-z0-9._-](?:[A-Za-z0-9._ -]*[A-Za-z0-9._-])?$/;
+const NAME_RULE = 'letters, digits, ".", "_", "-" and inner spaces only, not only dots';
 const Name = z.string().regex(NAME, NAME_RULE);
 
 /** Throws a UserError unless `name` is a valid suite or subset name. */
