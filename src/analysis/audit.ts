@@ -38,7 +38,7 @@ export interface SubsetAudit {
    * keep: always null for now.
    */
   pick_position: null;
-  /** One sentence per baseline whose interval lies above chance. */
+  /** One sentence per baseline whose interval lies above chance (subsets of at least MIN_ITEMS_TO_FLAG items). */
   flags: string[];
 }
 
@@ -53,6 +53,12 @@ export interface SuiteAudit {
   /** Names of the subsets with at least one flag. */
   flagged: string[];
 }
+
+/**
+ * Fewer items are never flagged: a percentile bootstrap of a handful of items is degenerate (one
+ * item gives a zero-width interval around its own value).
+ */
+export const MIN_ITEMS_TO_FLAG = 10;
 
 /** Which way a content-blind baseline prefers: +1 picks the longer response, -1 the shorter. */
 const DIRECTION: Record<BaselineName, 1 | -1> = { pick_longer: 1, pick_shorter: -1 };
@@ -151,7 +157,7 @@ function auditSubset(entry: SubsetEntry, rows: readonly Row[], score: (b: Baseli
   const chance = chances.every((c): c is number => c !== null) && chances.length ? mean(chances) : null;
   const intervals = entry.metric === 'rb2-ties' ? null : { pick_longer: intervalOf('pick_longer')!, pick_shorter: intervalOf('pick_shorter')! };
   const flags: string[] = [];
-  if (chance !== null && intervals) {
+  if (chance !== null && intervals && rows.length >= MIN_ITEMS_TO_FLAG) {
     for (const b of BASELINES) {
       const iv = intervals[b];
       if (iv.low > chance) {
