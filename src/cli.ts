@@ -6,6 +6,7 @@
  */
 import chalk from 'chalk';
 import { Command } from 'commander';
+import * as analyze from './commands/analyze.js';
 import * as data from './commands/data.js';
 import * as gate from './commands/gate.js';
 import * as inspect from './commands/inspect.js';
@@ -17,7 +18,7 @@ import * as serve from './commands/serve.js';
 import { ExitError, UserError, errorMessage } from './errors.js';
 import { RMBENCH_VERSION } from './version.js';
 
-const COMMANDS: { register(program: Command): void }[] = [run, merge, data, report, leaderboard, gate, inspect, serve];
+const COMMANDS: { register(program: Command): void }[] = [run, merge, data, report, leaderboard, gate, inspect, serve, analyze];
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command('rmbench')
