@@ -129,7 +129,7 @@ function meanStd(xs: readonly number[]): { mean: number; std: number } {
 
 export function analyze(runs: readonly EnsembleRun[], options: { strongThreshold?: number } = {}): Analysis {
   const strongThreshold = options.strongThreshold ?? DEFAULT_STRONG_THRESHOLD;
-  if (!(Number.isFinite(strongThreshold) && strongThreshold >= 0)) throw new UserError(`the strong-preference threshold must be a non-negative number, got ${strongThreshold}`);
+  if (!(Number.isFinite(strongThreshold) && strongThreshold >= 0)) throw new UserError(`--strong: the strong-preference threshold must be a non-negative number, got ${strongThreshold}`);
   if (runs.length < 2) throw new UserError(`analyze needs the runs of at least 2 models on one suite (got ${runs.length})`);
   const first = runs[0]!;
   const seen = new Map<string, string>();

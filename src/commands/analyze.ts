@@ -7,13 +7,7 @@
  */
 import { resolve } from 'node:path';
 import chalk from 'chalk';
-import { InvalidArgumentError, type Command } from 'commander';
-
-function nonNegative(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative number, got "${value}"`);
-  return n;
-}
+import type { Command } from 'commander';
 
 export function register(program: Command): void {
   program
@@ -23,15 +17,15 @@ export function register(program: Command): void {
     .option('--json', 'print the analysis as JSON')
     .option('--export <file>', 'write the flagged items (every model wrong, or strongly preferring the rejected response) with their texts as JSONL')
     .option('--html <file>', 'write the analysis as one self-contained HTML page')
-    .option('--strong <x>', 'a strength below -x (standardised margins) is a strong preference for the rejected response', nonNegative, 1)
+    .option('--strong <x>', 'a strength below -x (standardised margins) is a strong preference for the rejected response', '1')
     .option('--manifest <file>', 'dataset manifest for --export\'s texts (default: ./datasets.manifest.json, else the bundled one)')
-    .action(async (paths: string[], o: { json?: boolean; export?: string; html?: string; strong: number; manifest?: string }) => {
+    .action(async (paths: string[], o: { json?: boolean; export?: string; html?: string; strong: string; manifest?: string }) => {
       const [{ analyze, readRuns }, { toJson, writeFileAtomic }, { RMBENCH_VERSION }] = await Promise.all([
         import('../analysis/ensemble.js'),
         import('../io.js'),
         import('../version.js'),
       ]);
-      const analysis = analyze(readRuns(paths), { strongThreshold: o.strong });
+      const analysis = analyze(readRuns(paths), { strongThreshold: Number(o.strong) });
       // Everything is computed before the first file is written.
       const files: [string, string][] = [];
       if (o.export) {
