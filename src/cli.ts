@@ -12,13 +12,14 @@ import * as gate from './commands/gate.js';
 import * as inspect from './commands/inspect.js';
 import * as leaderboard from './commands/leaderboard.js';
 import * as merge from './commands/merge.js';
+import * as probe from './commands/probe.js';
 import * as report from './commands/report.js';
 import * as run from './commands/run.js';
 import * as serve from './commands/serve.js';
 import { ExitError, UserError, errorMessage } from './errors.js';
 import { RMBENCH_VERSION } from './version.js';
 
-const COMMANDS: { register(program: Command): void }[] = [run, merge, data, report, leaderboard, gate, inspect, serve, analyze];
+const COMMANDS: { register(program: Command): void }[] = [run, merge, data, report, leaderboard, gate, inspect, serve, analyze, probe];
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command('rmbench')

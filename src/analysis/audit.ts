@@ -9,12 +9,13 @@
  */
 import { combine } from '../report/aggregate.js';
 import { DEFAULT_RESAMPLES, DEFAULT_SEED, confidenceIntervals } from '../report/bootstrap.js';
-import { bestOfN, pairwise, styleMatrix, ties, type TiesGroup } from '../report/metrics.js';
+import { ties, type TiesGroup } from '../report/metrics.js';
 import type { ConfidenceIntervals, Interval } from '../report/schema.js';
 import { codePointLength } from '../scorers/length.js';
 import { loadSubsets } from '../subsets/load.js';
 import type { SubsetEntry, Suite } from '../subsets/manifest.js';
 import { isSetRow, type MetricKind, type Row } from '../subsets/types.js';
+import { itemValue, preferenceMatrix, rowResponses } from './decide.js';
 
 export const AUDIT_SCHEMA_VERSION = 1;
 export const BASELINES = ['pick_longer', 'pick_shorter'] as const;
@@ -65,18 +66,8 @@ const DIRECTION: Record<BaselineName, 1 | -1> = { pick_longer: 1, pick_shorter: 
 
 /** One item's value under its metric when preferences are length differences (times `direction`). */
 export function baselineValue(metric: MetricKind, row: Row, direction: 1 | -1): number {
-  const prefer = (a: string, b: string) => direction * (codePointLength(a) - codePointLength(b));
-  if (!isSetRow(row)) return pairwise(prefer(row.chosen, row.rejected));
-  const matrix = row.chosen.map((c) => row.rejected.map((r) => prefer(c, r)));
-  switch (metric) {
-    case 'best-of-n':
-      return bestOfN(matrix[0]!);
-    case 'style-matrix':
-      return styleMatrix(matrix).value;
-    default:
-      // rb2-ties: an item is accurate iff its worst correct answer beats its best incorrect one.
-      return matrix.flat().every((p) => p > 0) ? 1 : 0;
-  }
+  const { chosen, rejected } = rowResponses(row);
+  return itemValue(metric, preferenceMatrix(chosen, rejected, (a, b) => direction * (codePointLength(a) - codePointLength(b))));
 }
 
 /** A random scorer's expected item value under the metric (null where it has no single value). */
@@ -87,9 +78,9 @@ export function chanceValue(metric: MetricKind, row: Row): number | null {
 }
 
 function hasLengthTie(row: Row): boolean {
-  const chosen = isSetRow(row) ? row.chosen : [row.chosen];
-  const rejected = new Set((isSetRow(row) ? row.rejected : [row.rejected]).map(codePointLength));
-  return chosen.some((c) => rejected.has(codePointLength(c)));
+  const { chosen, rejected } = rowResponses(row);
+  const lengths = new Set(rejected.map(codePointLength));
+  return chosen.some((c) => lengths.has(codePointLength(c)));
 }
 
 /** RewardBench 2's Ties formula with lengths as scores. */
