@@ -3,40 +3,17 @@
  * rate: hand-computed baselines on a hand-built suite of every metric, the flag, the real
  * rewardbench-v1 against an independent `rmbench run length`, bad input, and a property test.
  */
-import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { baselineValue, type SuiteAudit } from '../src/analysis/audit.js';
 import { LengthColumns, lengthBias } from '../src/report/length-bias.js';
 import type { Results } from '../src/report/schema.js';
-import { rowsToArrow, sha256 } from '../src/subsets/arrow.js';
-import type { MetricKind, Row } from '../src/subsets/types.js';
+import { rowsToArrow } from '../src/subsets/arrow.js';
 import { ROOT, rmbench } from './helpers/cli.js';
+import { pair, set, writeMixedSuite } from './helpers/mixed-suite.js';
 import { tempDir } from './helpers/suite.js';
-
-interface Subset {
-  name: string;
-  metric: MetricKind;
-  rows: Row[];
-}
-
-/** A suite of subsets of any metric (test/helpers/suite.ts writes pairwise ones only). */
-function writeMixedSuite(dir: string, suite: string, subsets: Subset[]): string {
-  mkdirSync(join(dir, 'datasets', suite), { recursive: true });
-  const entries = subsets.map((s) => {
-    const bytes = rowsToArrow(s.rows);
-    const file = `datasets/${suite}/${s.name}.arrow`;
-    writeFileSync(join(dir, file), bytes);
-    return { name: s.name, file, sha256: sha256(bytes), rows: s.rows.length, section: 'all', weight: s.rows.length, metric: s.metric };
-  });
-  const path = join(dir, 'datasets.manifest.json');
-  writeFileSync(path, JSON.stringify({ manifest_version: 1, suites: { [suite]: { version: '1', sections: { all: { weight: 1 } }, subsets: entries } } }));
-  return path;
-}
-
-const pair = (subset: string, id: string, chosen: string, rejected: string, tie?: boolean): Row => ({ id, subset, prompt: 'p', chosen, rejected, ...(tie ? { tie } : {}) });
-const set = (subset: string, id: string, chosen: string[], rejected: string[]): Row => ({ id, subset, prompt: 'p', chosen, rejected });
 
 /** Every file under a folder with its size and mtime, to show a command wrote nothing. */
 function snapshot(dir: string): Record<string, string> {
