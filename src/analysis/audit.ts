@@ -7,6 +7,7 @@
  * Unicode code points of the bare responses (as length_bias counts them); a length tie is what
  * the metric makes of a tie (wrong for a pair).
  */
+import { UserError } from '../errors.js';
 import { combine } from '../report/aggregate.js';
 import { DEFAULT_RESAMPLES, DEFAULT_SEED, confidenceIntervals } from '../report/bootstrap.js';
 import { ties, type TiesGroup } from '../report/metrics.js';
@@ -18,6 +19,7 @@ import { isSetRow, type MetricKind, type Row } from '../subsets/types.js';
 import { itemValue, preferenceMatrix, rowResponses } from './decide.js';
 
 export const AUDIT_SCHEMA_VERSION = 1;
+const INTERVAL_LEVEL = 0.95;
 export const BASELINES = ['pick_longer', 'pick_shorter'] as const;
 export type BaselineName = (typeof BASELINES)[number];
 
@@ -102,13 +104,17 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /** Audits every subset of a suite (files verified by checksum and row count, as a run does). */
 export function auditSuite(suite: Suite): SuiteAudit {
-  const loaded = loadSubsets(suite).map(({ entry, rows }) => ({ entry, rows: rows.filter((r) => isSetRow(r) || !r.tie) }));
+  const loaded = loadSubsets(suite).map(({ entry, rows }) => {
+    const counted = rows.filter((r) => isSetRow(r) || !r.tie);
+    if (!counted.length) throw new UserError(`subset ${entry.name}: every pair is labelled a tie; nothing to audit`);
+    return { entry, rows: counted };
+  });
   // The bootstrap resamples item values, so it covers the subsets whose score is a mean of items.
   const proportions = loaded.filter(({ entry }) => entry.metric !== 'rb2-ties');
   const layout = { subsets: proportions.map((s) => s.entry), sectionWeights: suite.sections };
   const perBaseline = BASELINES.map((b) => {
     const values = proportions.map(({ entry, rows }) => rows.map((row) => baselineValue(entry.metric, row, DIRECTION[b])));
-    const intervals = proportions.length ? confidenceIntervals(layout, values) : null;
+    const intervals = proportions.length ? confidenceIntervals(layout, values, { level: INTERVAL_LEVEL }) : null;
     const means = new Map(proportions.map(({ entry }, i) => [entry.name, mean(values[i]!)]));
     return { b, intervals, means };
   });
@@ -119,7 +125,6 @@ export function auditSuite(suite: Suite): SuiteAudit {
     const interval = (b: BaselineName) => byName[b].intervals?.subsets[entry.name];
     subsets[entry.name] = auditSubset(entry, rows, score, interval);
   }
-  const first = byName.pick_longer.intervals;
   // Section and overall scores exist only when every subset's score is a mean of items.
   const suiteScores =
     proportions.length === loaded.length && proportions.length
@@ -134,7 +139,7 @@ export function auditSuite(suite: Suite): SuiteAudit {
     schema_version: AUDIT_SCHEMA_VERSION,
     suite: { name: suite.name, version: suite.version },
     length_unit: 'unicode code points of the bare response',
-    intervals: { method: 'bootstrap-percentile', resamples: first?.resamples ?? DEFAULT_RESAMPLES, level: first?.level ?? 0.95, seed: first?.seed ?? DEFAULT_SEED },
+    intervals: { method: 'bootstrap-percentile', resamples: DEFAULT_RESAMPLES, level: INTERVAL_LEVEL, seed: DEFAULT_SEED },
     subsets,
     suite_scores: suiteScores,
     flagged: Object.entries(subsets)
