@@ -168,6 +168,22 @@ describe('length-bias flag against the data base rate', () => {
     expect(lengthBias(columns(pairs)).flag).toBeNull();
   });
 
+  it('a run of the length baseline is flagged where the chosen response is mostly the shorter, not where it is the longer (subprocess)', () => {
+    const dir = tempDir();
+    const flagOf = (subsets: string) => {
+      const out = join(dir, `${subsets}.json`);
+      const r = rmbench(['run', 'length', '--subsets', subsets, '--out', out, '--no-progress']);
+      expect(r.code).toBe(0);
+      return { flag: (JSON.parse(readFileSync(out, 'utf8')) as Results).length_bias.flag, stdout: r.stdout };
+    };
+    // alpacaeval-easy alone: the chosen response is the longer in all 99 pairs of unequal length.
+    expect(flagOf('alpacaeval-easy').flag).toBeNull();
+    // With math-prm (chosen longer in 35 of 447): 134 of 546 decided pairs, 24.5%.
+    const mixed = flagOf('alpacaeval-easy,math-prm');
+    expect(mixed.flag).toBe('prefers the longer response in 100.0% of decided pairs of unequal length, where the chosen response is the longer in 24.5%: scores may reward length, not quality');
+    expect(mixed.stdout).toMatch(/length bias: prefers the longer response/);
+  });
+
   it('flags a preference for the shorter response against a base rate of 100% longer', () => {
     const pairs = Array.from({ length: 10 }, (_, i) => [20, 5, i < 6 ? -1 : 1] as [number, number, number]);
     expect(lengthBias(columns(pairs)).flag).toBe(
