@@ -6,6 +6,7 @@
  */
 import chalk from 'chalk';
 import { Command } from 'commander';
+import * as analyze from './commands/analyze.js';
 import * as compare from './commands/compare.js';
 import * as data from './commands/data.js';
 import * as exportCommand from './commands/export.js';
@@ -14,13 +15,14 @@ import * as importResults from './commands/import-results.js';
 import * as inspect from './commands/inspect.js';
 import * as leaderboard from './commands/leaderboard.js';
 import * as merge from './commands/merge.js';
+import * as probe from './commands/probe.js';
 import * as report from './commands/report.js';
 import * as run from './commands/run.js';
 import * as serve from './commands/serve.js';
 import { ExitError, UserError, errorMessage } from './errors.js';
 import { RMBENCH_VERSION } from './version.js';
 
-const COMMANDS: { register(program: Command): void }[] = [run, merge, data, report, leaderboard, gate, inspect, serve, exportCommand, importResults, compare];
+const COMMANDS: { register(program: Command): void }[] = [run, merge, data, report, leaderboard, gate, compare, analyze, probe, exportCommand, importResults, inspect, serve];
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command('rmbench')

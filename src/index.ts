@@ -31,4 +31,8 @@ export { loadSubsets, type LoadedSubset, type SubsetSelection } from './subsets/
 export { readSubsetFile, rowsToArrow } from './subsets/arrow.js';
 export { importData, parseColumnMap, recordsToRows, type ImportOptions } from './subsets/import.js';
 export type { PairRow, SetRow, Row, Prompt, Message, MetricKind } from './subsets/types.js';
+export { auditSuite, type SuiteAudit } from './analysis/audit.js';
+export { analyze, readRuns, type Analysis } from './analysis/ensemble.js';
+export { cohensKappa } from './analysis/agreement.js';
+export { probe, type ProbeReport } from './analysis/probe.js';
 export { UserError, ValidationError } from './errors.js';

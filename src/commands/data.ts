@@ -1,9 +1,11 @@
 /** @file `rmbench data import|list`: bring preference data in as Arrow subsets + manifest entries. */
 import chalk from 'chalk';
 import type { Command } from 'commander';
+import { registerAudit } from './audit.js';
 
 export function register(program: Command): void {
   const data = program.command('data').description('manage benchmark data');
+  registerAudit(data);
   data
     .command('import')
     .description('convert JSONL or Parquet preference data into Arrow subset files + manifest entries')

@@ -627,3 +627,6 @@ ${details(results)}
 </html>
 `;
 }
+
+/** Shared with the analysis page (src/analysis/html.ts), so both pages look alike. */
+export { CSS as REPORT_CSS, COLORS as REPORT_COLORS, histogram };

@@ -1,0 +1,176 @@
+/**
+ * @file Content-blind baselines of a suite (`rmbench data audit`): for every subset, the score of
+ * always preferring the longer response and of always preferring the shorter one, computed by the
+ * subset's own metric (src/report/metrics.ts) exactly as `rmbench run length` would score them,
+ * against the metric's chance level, with the run's bootstrap intervals. A baseline whose interval
+ * lies above chance means the subset can be solved without reading the content. Lengths are
+ * Unicode code points of the bare responses (as length_bias counts them); a length tie is what
+ * the metric makes of a tie (wrong for a pair).
+ */
+import { UserError } from '../errors.js';
+import { combine } from '../report/aggregate.js';
+import { DEFAULT_RESAMPLES, DEFAULT_SEED, confidenceIntervals } from '../report/bootstrap.js';
+import { ties, type TiesGroup } from '../report/metrics.js';
+import type { ConfidenceIntervals, Interval } from '../report/schema.js';
+import { codePointLength } from '../scorers/length.js';
+import { loadSubsets } from '../subsets/load.js';
+import type { SubsetEntry, Suite } from '../subsets/manifest.js';
+import { isSetRow, type MetricKind, type Row } from '../subsets/types.js';
+import { itemValue, preferenceMatrix, rowResponses } from './decide.js';
+
+export const AUDIT_SCHEMA_VERSION = 1;
+const INTERVAL_LEVEL = 0.95;
+export const BASELINES = ['pick_longer', 'pick_shorter'] as const;
+export type BaselineName = (typeof BASELINES)[number];
+
+export interface SubsetAudit {
+  metric: MetricKind;
+  section: string;
+  /** Items counted (pairs labelled as human ties are not, as in a run). */
+  n: number;
+  /** Expected score of a random scorer: 1/2 for pairs and style matrices, mean 1/N for best-of-N; null where the metric has none (rb2-ties). */
+  chance: number | null;
+  pick_longer: number;
+  pick_shorter: number;
+  /** 95% bootstrap intervals of the two baselines (null for rb2-ties, whose formula is not a proportion). */
+  intervals: Record<BaselineName, Interval> | null;
+  /** Items with two compared responses of equal length. */
+  length_ties: number;
+  /**
+   * Pick-by-position needs the original A/B order of each pair, which the subset format does not
+   * keep: always null for now.
+   */
+  pick_position: null;
+  /** One sentence per baseline whose interval lies above chance (subsets of at least MIN_ITEMS_TO_FLAG items). */
+  flags: string[];
+}
+
+export interface SuiteAudit {
+  schema_version: typeof AUDIT_SCHEMA_VERSION;
+  suite: { name: string; version: string };
+  length_unit: 'unicode code points of the bare response';
+  intervals: Pick<ConfidenceIntervals, 'method' | 'resamples' | 'level' | 'seed'>;
+  subsets: Record<string, SubsetAudit>;
+  /** The suite's section and overall scores of each baseline, combined with the suite's weights. */
+  suite_scores: Record<BaselineName, { sections: Record<string, number>; overall: number; overall_interval: Interval }> | null;
+  /** Names of the subsets with at least one flag. */
+  flagged: string[];
+}
+
+/**
+ * Fewer items are never flagged: a percentile bootstrap of a handful of items is degenerate (one
+ * item gives a zero-width interval around its own value).
+ */
+export const MIN_ITEMS_TO_FLAG = 10;
+
+/** Which way a content-blind baseline prefers: +1 picks the longer response, -1 the shorter. */
+const DIRECTION: Record<BaselineName, 1 | -1> = { pick_longer: 1, pick_shorter: -1 };
+
+/** One item's value under its metric when preferences are length differences (times `direction`). */
+export function baselineValue(metric: MetricKind, row: Row, direction: 1 | -1): number {
+  const { chosen, rejected } = rowResponses(row);
+  return itemValue(metric, preferenceMatrix(chosen, rejected, (a, b) => direction * (codePointLength(a) - codePointLength(b))));
+}
+
+/** A random scorer's expected item value under the metric (null where it has no single value). */
+export function chanceValue(metric: MetricKind, row: Row): number | null {
+  if (metric === 'pairwise' || metric === 'style-matrix') return 0.5;
+  if (metric === 'best-of-n' && isSetRow(row)) return 1 / (1 + row.rejected.length);
+  return null;
+}
+
+function hasLengthTie(row: Row): boolean {
+  const { chosen, rejected } = rowResponses(row);
+  const lengths = new Set(rejected.map(codePointLength));
+  return chosen.some((c) => lengths.has(codePointLength(c)));
+}
+
+/** RewardBench 2's Ties formula with lengths as scores. */
+function tiesScore(rows: readonly Row[], direction: 1 | -1): number {
+  const groups: TiesGroup[] = rows.filter(isSetRow).map((row) => {
+    const colon = row.id.indexOf(':');
+    return {
+      type: row.id.slice(0, colon) as TiesGroup['type'],
+      promptId: row.id.slice(colon + 1),
+      correct: row.chosen.map((c) => direction * codePointLength(c)),
+      incorrect: row.rejected.map((r) => direction * codePointLength(r)),
+    };
+  });
+  return ties(groups).score;
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** Audits every subset of a suite (files verified by checksum and row count, as a run does). */
+export function auditSuite(suite: Suite): SuiteAudit {
+  const loaded = loadSubsets(suite).map(({ entry, rows }) => {
+    const counted = rows.filter((r) => isSetRow(r) || !r.tie);
+    if (!counted.length) throw new UserError(`subset ${entry.name}: every pair is labelled a tie; nothing to audit`);
+    return { entry, rows: counted };
+  });
+  // The bootstrap resamples item values, so it covers the subsets whose score is a mean of items.
+  const proportions = loaded.filter(({ entry }) => entry.metric !== 'rb2-ties');
+  const layout = { subsets: proportions.map((s) => s.entry), sectionWeights: suite.sections };
+  const perBaseline = BASELINES.map((b) => {
+    const values = proportions.map(({ entry, rows }) => rows.map((row) => baselineValue(entry.metric, row, DIRECTION[b])));
+    const intervals = proportions.length ? confidenceIntervals(layout, values, { level: INTERVAL_LEVEL }) : null;
+    const means = new Map(proportions.map(({ entry }, i) => [entry.name, mean(values[i]!)]));
+    return { b, intervals, means };
+  });
+  const byName = Object.fromEntries(perBaseline.map((x) => [x.b, x])) as Record<BaselineName, (typeof perBaseline)[number]>;
+  const subsets: Record<string, SubsetAudit> = {};
+  for (const { entry, rows } of loaded) {
+    const score = (b: BaselineName) => byName[b].means.get(entry.name) ?? tiesScore(rows, DIRECTION[b]);
+    const interval = (b: BaselineName) => byName[b].intervals?.subsets[entry.name];
+    subsets[entry.name] = auditSubset(entry, rows, score, interval);
+  }
+  // Section and overall scores exist only when every subset's score is a mean of items.
+  const suiteScores =
+    proportions.length === loaded.length && proportions.length
+      ? (Object.fromEntries(
+          perBaseline.map(({ b, intervals }) => {
+            const combined = combine(layout, proportions.map(({ entry }) => subsets[entry.name]![b]));
+            return [b, { ...combined, overall_interval: intervals!.overall }];
+          }),
+        ) as SuiteAudit['suite_scores'])
+      : null;
+  return {
+    schema_version: AUDIT_SCHEMA_VERSION,
+    suite: { name: suite.name, version: suite.version },
+    length_unit: 'unicode code points of the bare response',
+    intervals: { method: 'bootstrap-percentile', resamples: DEFAULT_RESAMPLES, level: INTERVAL_LEVEL, seed: DEFAULT_SEED },
+    subsets,
+    suite_scores: suiteScores,
+    flagged: Object.entries(subsets)
+      .filter(([, s]) => s.flags.length)
+      .map(([name]) => name),
+  };
+}
+
+function auditSubset(entry: SubsetEntry, rows: readonly Row[], score: (b: BaselineName) => number, intervalOf: (b: BaselineName) => Interval | undefined): SubsetAudit {
+  const chances = rows.map((row) => chanceValue(entry.metric, row));
+  const chance = chances.every((c): c is number => c !== null) && chances.length ? mean(chances) : null;
+  const intervals = entry.metric === 'rb2-ties' ? null : { pick_longer: intervalOf('pick_longer')!, pick_shorter: intervalOf('pick_shorter')! };
+  const flags: string[] = [];
+  if (chance !== null && intervals && rows.length >= MIN_ITEMS_TO_FLAG) {
+    for (const b of BASELINES) {
+      const iv = intervals[b];
+      if (iv.low > chance) {
+        flags.push(`${b.replace('_', '-')} scores ${pct(score(b))} (95% interval ${pct(iv.low)}–${pct(iv.high)}), above chance ${pct(chance)}`);
+      }
+    }
+  }
+  return {
+    metric: entry.metric,
+    section: entry.section,
+    n: rows.length,
+    chance,
+    pick_longer: score('pick_longer'),
+    pick_shorter: score('pick_shorter'),
+    intervals,
+    length_ties: rows.filter(hasLengthTie).length,
+    pick_position: null,
+    flags,
+  };
+}
