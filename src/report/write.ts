@@ -94,12 +94,12 @@ export function checkOutputs(outputs: readonly NamedPath[], inputs: readonly Nam
   const taken: [string, NamedPath][] = inputs.map((i) => [canonical(i.path), i]);
   for (const output of outputs) {
     const path = canonical(output.path);
-    if (/[\\/]$/.test(output.path) || statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
-      throw new UserError(`${output.name} ${output.path} is a directory; give a file path`);
-    }
     let ancestor = dirname(path);
     while (!existsSync(ancestor)) ancestor = dirname(ancestor);
     if (!statSync(ancestor).isDirectory()) throw new UserError(`${output.name} ${output.path}: ${ancestor} is not a directory`);
+    if (/[\\/]$/.test(output.path) || statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new UserError(`${output.name} ${output.path} is a directory; give a file path`);
+    }
     const clash = taken.find(([p]) => p === path)?.[1];
     if (clash) throw new UserError(`${output.name} ${output.path} would overwrite ${clash.name} (${clash.path}); give it a path of its own`);
     taken.push([path, output]);
