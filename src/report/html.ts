@@ -74,9 +74,11 @@ function niceStep(raw: number): number {
 }
 
 function ticks(lo: number, hi: number, count: number): number[] {
-  const step = niceStep((hi - lo) / count);
+  // Divided before subtracting, and stepped by index, not v += step: with values near ±1e308 a
+  // difference overflows and an increment is lost, which looped without end.
+  const step = niceStep(hi / count - lo / count);
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  for (let i = Math.ceil(lo / step - 1e-9); i <= hi / step + 1e-9 && out.length <= 4 * count; i++) out.push(i === 0 ? 0 : i * step);
   return out;
 }
 
@@ -117,9 +119,10 @@ function binning(values: readonly number[], target = 36): Binning {
     lo -= pad;
     hi += pad;
   }
-  const width = niceStep((hi - lo) / target);
+  const width = niceStep(hi / target - lo / target);
   const start = Math.floor(lo / width) * width;
-  const bins = Math.max(1, Math.ceil((hi - start) / width - 1e-9));
+  // Divided before subtracting: with scores near ±1e308, hi - start overflows to Infinity.
+  const bins = Math.max(1, Math.ceil(hi / width - Math.floor(lo / width) - 1e-9));
   const end = start + bins * width;
   return { start, width, bins, below: sorted.filter((v) => v < start).length, above: sorted.filter((v) => v > end).length };
 }
