@@ -40,7 +40,7 @@ export interface SetOutcome {
   id: string;
   chosen_scores: (number | null)[];
   rejected_scores: (number | null)[];
-  /** The item's value under its metric, in [0, 1] (best-of-n: 1/#maxima or 0; rb2-ties: 1 if accurate). */
+  /** The item's value under its metric, in [0, 1] (best-of-n: 1, 1/#maxima or 0 by the tie rule; rb2-ties: 1 if accurate). */
   value: number;
   /** Metric parts (style-matrix: hard, normal, easy). */
   details?: Record<string, number>;
@@ -62,7 +62,7 @@ export interface SubsetResult {
   n: number;
   /** Sum of item values (a count of correct pairs for pairwise subsets; fractional for best-of-n). */
   correct: number;
-  /** Items decided by an exact tie of preferences (counted as wrong, or fractionally for best-of-n). */
+  /** Items decided by an exact tie of preferences, credited by the metric's rule (metrics.ts tieRule). */
   ties: number;
   /** The subset score: mean item value, or the RewardBench 2 Ties formula for rb2-ties. */
   accuracy: number;
