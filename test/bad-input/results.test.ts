@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Results } from '../../src/report/schema.js';
 import { rmbench, type CliResult } from '../helpers/cli.js';
 import { tempDir, writeSuite, type FixtureSubset } from '../helpers/suite.js';
+import { RB_ARMO_FIXTURE, writeArmoModel } from '../helpers/tiny-models.js';
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 const writeJson = (path: string, value: unknown) => writeFileSync(path, JSON.stringify(value, null, 2));
@@ -303,5 +304,19 @@ describe('results, reports, gate, leaderboard and merge refuse bad input', () =>
       r.best_of_n_ties = 'wrong';
     });
     expect(rmbench(['report', strict]).stdout).toMatch(/s2 .* 1 tied item \(counted wrong\)/);
+  });
+
+  it('ArmoRM on a suite without pairs reports null accuracies and gating means, not 0', () => {
+    const model = join(root, 'armo');
+    writeArmoModel(model, RB_ARMO_FIXTURE);
+    const out = path('armo.rm-bench.json');
+    const r = rmbench(['run', model, '--suite', 'rm-bench', '--limit', '1', '--out', out, '--no-progress']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = readJson<Results>(out).scorer_report as { pairs: number; objective_accuracy: Record<string, { accuracy: number | null }>; gating_mean: Record<string, number | null> };
+    expect(report.pairs).toBe(0);
+    for (const o of Object.values(report.objective_accuracy)) expect(o.accuracy).toBeNull();
+    for (const g of Object.values(report.gating_mean)) expect(g).toBeNull();
+    expect(r.stdout).toMatch(/ArmoRM objectives over 0 pairs/);
+    expect(r.stdout).not.toMatch(/0\.0%/);
   });
 });
