@@ -24,13 +24,21 @@ function filesUnder(dir: string): string[] {
     .flatMap((name) => (statSync(join(DATA, dir, name)).isDirectory() ? filesUnder(join(dir, name)) : [join(dir, name)]));
 }
 
-async function importSuite(suite: string, metric: MetricKind, records: Json[], sections: Json, meta: { description: string; source: string; license: string }) {
+async function importSuite(suite: string, metric: MetricKind, records: Json[], sections: Json, meta: { description: string; source: string; license: string; version?: string }) {
   const file = join(work, `${suite}.jsonl`);
   writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const sectionsFile = join(work, `${suite}.sections.json`);
   writeFileSync(sectionsFile, JSON.stringify(sections));
   const result = await importData({ file, suite, manifestPath: MANIFEST, metric, sectionsFile, version: '1.0.0', ...meta });
   console.log(`${suite}: ${result.subsets.length} subsets, ${result.subsets.reduce((n, s) => n + s.rows, 0)} rows`);
+}
+
+/** Suite settings the importer does not take: the best-of-n tie rule and what the overall score covers. */
+function setSuiteScoring(suite: string, scoring: { best_of_n_ties?: 'shared' | 'wrong'; overall_note: string }) {
+  const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as { suites: Record<string, Json> };
+  const { sections, subsets, ...head } = manifest.suites[suite]!;
+  manifest.suites[suite] = { ...head, ...scoring, sections, subsets };
+  writeFileSync(MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 /** Subset name -> its row count, for section weights that pool rows (a micro-average). */
@@ -66,6 +74,9 @@ function counts(records: Json[], weight: (r: Json) => number = () => 1): Record<
       license: 'ODC-BY (HF dataset card of THU-KEG/RM-Bench)',
     },
   );
+  setSuiteScoring('rm-bench', {
+    overall_note: "RM-Bench's overall is the mean of 4 domains (chat, math, code, safety); the math domain is missing here, so this overall is the mean of chat, code and safety, not comparable with published RM-Bench overall scores",
+  });
 }
 
 // RMB best-of-N: one best answer vs 2-6 losers per prompt; a subset per scenario file, sections
@@ -91,6 +102,15 @@ function counts(records: Json[], weight: (r: Json) => number = () => 1): Record<
     description: 'RMB best-of-N (Zhou et al., ICLR 2025): 3,786 prompts, the best answer against 2-6 others; 49 scenarios in Helpfulness and Harmlessness',
     source: 'github.com/Zhou-Zoey/RMB-Reward-Model-Benchmark@2be31808 RMB_dataset/BoN_set',
     license: 'none stated by the authors',
+    // 1.1.0: ties are counted wrong (RMB's rule) instead of 1/(1+k) (RewardBench 2's).
+    version: '1.1.0',
+  });
+  // RMB's best-of-N is the best answer against each loser: an item counts only if the best beats
+  // every loser strictly (RM-R1's public BoN evaluation, the only one; pairwise ties are wrong as in reward-bench).
+  setSuiteScoring('rmb-bon', {
+    best_of_n_ties: 'wrong',
+    overall_note:
+      "RMB publishes best-of-N accuracy per alignment goal, and its overall also averages the pairwise set; this overall is the mean of the 2 goals' best-of-N accuracies (Helpfulness, Harmlessness), not RMB's overall",
   });
 }
 

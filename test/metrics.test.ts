@@ -13,6 +13,13 @@ describe('metric rules, on hand-computed cases', () => {
     expect(bestOfN([3, -0.1, 2])).toBe(0); // one rejected beats it
   });
 
+  it("best-of-n under RMB's rule (best_of_n_ties: wrong): 1 only when the chosen beats every rejected", () => {
+    expect(bestOfN([1, 2, 0.5], 'wrong')).toBe(1);
+    expect(bestOfN([0, 1, 1], 'wrong')).toBe(0);
+    expect(bestOfN([0, 0, 0], 'wrong')).toBe(0);
+    expect(bestOfN([3, -0.1, 2], 'wrong')).toBe(0);
+  });
+
   it('style-matrix: upper triangle hard, diagonal normal, lower triangle easy', () => {
     // rows: chosen concise, detailed, markdown; columns: rejected likewise
     const m = styleMatrix([

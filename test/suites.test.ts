@@ -23,6 +23,10 @@ describe('shipped suites beyond pairs', () => {
   it('rm-bench: easy/normal/hard recomputed from the per-item scores match the report', () => {
     const { r, results, out } = runLength('rm-bench');
     expect(r.stdout).toMatch(/Overall .* hard .* normal .* easy/);
+    // The overall's gap is stated in the results and the table, not only in the docs.
+    expect(results.overall_note).toMatch(/math domain is missing/);
+    expect(results.warnings.join('\n')).toMatch(/math domain is missing/);
+    expect(r.stdout).toMatch(/overall: .*math domain is missing/);
     expect(Object.values(results.subsets).map((s) => [s.metric, s.n])).toEqual([['style-matrix', 129], ['style-matrix', 228], ['style-matrix', 284], ['style-matrix', 157]]);
     const items = readLines<SetOutcome>(out.replace(/\.json$/, '.scores.jsonl'));
     expect(items).toHaveLength(798);
@@ -52,17 +56,18 @@ describe('shipped suites beyond pairs', () => {
     expect(results.overall).toBeCloseTo((results.sections.chat! + results.sections.code! + results.sections.safety!) / 3, 12);
   });
 
-  it('rmb-bon: best-of-N accuracy recomputed from the per-item scores matches the report', () => {
+  it('rmb-bon: best-of-N accuracy (RMB: a tie is wrong) recomputed from the per-item scores matches the report', () => {
     const { r, results, out } = runLength('rmb-bon');
-    expect(r.stdout).toMatch(/best-of-N accuracy/);
+    expect(r.stdout).toMatch(/best-of-N accuracy \(1 only when the chosen beats every rejected; a tie is wrong\)/);
+    expect(results.best_of_n_ties).toBe('wrong');
+    expect(results.overall_note).toMatch(/mean of the 2 goals/);
+    expect(r.stdout).toMatch(/overall: .*mean of the 2 goals/);
     const items = readLines<SetOutcome>(out.replace(/\.json$/, '.scores.jsonl'));
     expect(items).toHaveLength(3786);
     const bySection: Record<string, { sum: number; n: number }> = {};
     for (const item of items) {
       const best = item.chosen_scores[0]!;
-      const max = Math.max(best, ...item.rejected_scores.map((x) => x!));
-      const atMax = [best, ...item.rejected_scores].filter((x) => x === max).length;
-      const value = best === max ? 1 / atMax : 0;
+      const value = item.rejected_scores.every((x) => best > x!) ? 1 : 0;
       expect(item.value).toBe(value);
       const section = results.subsets[item.subset]!.section;
       const s = (bySection[section] ??= { sum: 0, n: 0 });

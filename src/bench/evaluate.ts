@@ -10,7 +10,7 @@ import type { SubsetOutcomes } from '../report/aggregate.js';
 import type { Resampler } from '../report/bootstrap.js';
 import { LengthColumns } from '../report/length-bias.js';
 import { bestOfN, styleMatrix, ties, type TiesGroup } from '../report/metrics.js';
-import type { ItemOutcome, PairOutcome, SetOutcome } from '../report/schema.js';
+import type { BestOfNTies, ItemOutcome, PairOutcome, SetOutcome } from '../report/schema.js';
 import { codePointLength } from '../scorers/length.js';
 import type { ResponseInput, ResponseOutputs, ScoredPair, Scorer } from '../scorers/types.js';
 import type { SubsetEntry } from '../subsets/manifest.js';
@@ -33,9 +33,16 @@ function checkFinite(scorer: Scorer, key: string, outputs: readonly ResponseOutp
 
 /**
  * Decides every row of a subset. `outputs` holds the scorer's outputs for rowResponses() of every
- * row, in order. Returns the outcomes and, for the scorer's own summary, the pairs with outputs.
+ * row, in order; `bestOfNTies` is the suite's rule for best-of-n ties. Returns the outcomes and,
+ * for the scorer's own summary, the pairs with outputs.
  */
-export function decideSubset(scorer: Scorer, entry: SubsetEntry, rows: readonly Row[], outputs: readonly ResponseOutputs[]): { outcomes: ItemOutcome[]; scored: ScoredPair[] } {
+export function decideSubset(
+  scorer: Scorer,
+  entry: SubsetEntry,
+  rows: readonly Row[],
+  outputs: readonly ResponseOutputs[],
+  bestOfNTies: BestOfNTies = 'shared',
+): { outcomes: ItemOutcome[]; scored: ScoredPair[] } {
   const outcomes: ItemOutcome[] = [];
   const scored: ScoredPair[] = [];
   let at = 0;
@@ -62,19 +69,27 @@ export function decideSubset(scorer: Scorer, entry: SubsetEntry, rows: readonly 
     at += row.chosen.length;
     const rejected = outputs.slice(at, at + row.rejected.length);
     at += row.rejected.length;
-    outcomes.push(decideSet(scorer, entry, row, key, chosen, rejected));
+    outcomes.push(decideSet(scorer, entry, row, key, chosen, rejected, bestOfNTies));
   }
   return { outcomes, scored };
 }
 
-function decideSet(scorer: Scorer, entry: SubsetEntry, row: SetRow, key: string, chosen: readonly ResponseOutputs[], rejected: readonly ResponseOutputs[]): SetOutcome {
+function decideSet(
+  scorer: Scorer,
+  entry: SubsetEntry,
+  row: SetRow,
+  key: string,
+  chosen: readonly ResponseOutputs[],
+  rejected: readonly ResponseOutputs[],
+  bestOfNTies: BestOfNTies,
+): SetOutcome {
   const base = { key, subset: row.subset, id: row.id, chosen_scores: chosen.map((o) => o.score ?? null), rejected_scores: rejected.map((o) => o.score ?? null) };
   const matrix = chosen.map((c) => rejected.map((r) => scorer.prefer(c, r)));
   checkFinite(scorer, `item ${key}`, [...chosen, ...rejected], matrix.flat());
   const tie = matrix.flat().some((p) => p === 0) ? { tie: true as const } : {};
   switch (entry.metric) {
     case 'best-of-n':
-      return { ...base, value: bestOfN(matrix[0]!), ...tie };
+      return { ...base, value: bestOfN(matrix[0]!, bestOfNTies), ...tie };
     case 'style-matrix': {
       const { value, ...details } = styleMatrix(matrix);
       return { ...base, value, details, ...tie };

@@ -6,7 +6,8 @@
  */
 import { UserError } from '../errors.js';
 import type { ItemOutcome, Results } from '../report/schema.js';
-import { loadSubsets } from '../subsets/load.js';
+import { checkSameData, dataFingerprint } from '../report/data-fingerprint.js';
+import { loadSubsets, selectSubsets } from '../subsets/load.js';
 import { defaultManifestPath, resolveSuite } from '../subsets/manifest.js';
 import { pairKey } from '../subsets/types.js';
 import { RMBENCH_VERSION } from '../version.js';
@@ -25,10 +26,10 @@ const PER_MACHINE = ['threads', 'requested_device', 'cache', 'batch_policy'];
 
 function identity(r: Results) {
   const config = Object.fromEntries(Object.entries(r.config).filter(([k]) => !PER_MACHINE.includes(k)));
-  return JSON.stringify({ model: r.model, type: r.model_type, sha: r.model_sha256, suite: r.suite, subsets: r.selection.subsets, limit: r.selection.limit, config });
+  return JSON.stringify({ model: r.model, type: r.model_type, sha: r.model_sha256, suite: r.suite, subsets: r.selection.subsets, limit: r.selection.limit, ties: r.best_of_n_ties, config });
 }
 
-export function mergeShards(shards: readonly ShardRun[], options: { manifest?: string } = {}): RunOutput {
+export function mergeShards(shards: readonly ShardRun[], options: { manifest?: string; onWarning?: (message: string) => void } = {}): RunOutput {
   if (shards.length === 0) throw new UserError('no shard results to merge');
   const first = shards[0]!;
   const count = first.results.selection.shard?.count;
@@ -45,10 +46,17 @@ export function mergeShards(shards: readonly ShardRun[], options: { manifest?: s
   }
   const missing = Array.from({ length: count! }, (_, i) => i + 1).filter((k) => !seen.has(k));
   if (missing.length) throw new UserError(`missing shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${count}`).join(', ')}`);
+  const unchecked = checkSameData(shards, 'shards must come from one run on one dataset');
+  unchecked.forEach((w) => options.onWarning?.(w));
 
   const { scorer_report: _perShard, ...r } = first.results;
   const suite = resolveSuite(defaultManifestPath(options.manifest), r.suite.name);
   if (suite.version !== r.suite.version) throw new UserError(`suite ${suite.name} is v${suite.version} here, the shards ran v${r.suite.version}`);
+  // The merge reads the rows again: they must be the data the shards scored.
+  const here = dataFingerprint(selectSubsets(suite, r.selection.subsets ?? undefined));
+  if (r.data_fingerprint !== undefined && r.data_fingerprint !== here) {
+    throw new UserError(`${first.path} ran on other data than ${suite.manifestPath} has for suite ${suite.name} v${suite.version} (data fingerprint ${r.data_fingerprint.slice(0, 12)}… vs ${here.slice(0, 12)}…); merge with the manifest the shards ran on (--manifest)`);
+  }
   const byKey = new Map<string, ItemOutcome>();
   for (const shard of shards) for (const outcome of shard.pairs) byKey.set(outcome.key, outcome);
   const subsets = loadSubsets(suite, { subsets: r.selection.subsets ?? undefined, limit: r.selection.limit ?? undefined }).map(({ entry, rows }) => ({
@@ -60,7 +68,7 @@ export function mergeShards(shards: readonly ShardRun[], options: { manifest?: s
       return outcome;
     }),
   }));
-  const warnings = [...new Set(shards.flatMap((s) => s.results.warnings))];
+  const warnings = [...new Set([...shards.flatMap((s) => s.results.warnings), ...unchecked])];
   const reports = shards.flatMap((s) => (s.results.scorer_report ? [s.results.scorer_report] : []));
   const report = reports.length
     ? mergeScorerReports(

@@ -6,6 +6,7 @@
  */
 import { UserError } from '../errors.js';
 import { aggregate } from '../report/aggregate.js';
+import { dataFingerprint } from '../report/data-fingerprint.js';
 import { confidenceIntervals } from '../report/bootstrap.js';
 import { lengthBias } from '../report/length-bias.js';
 import { RESULTS_SCHEMA_VERSION, type ItemOutcome, type Results } from '../report/schema.js';
@@ -62,6 +63,14 @@ export function computeFigures(suite: Suite, summaries: readonly SubsetSummary[]
   };
 }
 
+/** The suite's scoring notes a run records: the best-of-n tie rule (when it has such subsets) and its overall note. */
+export function suiteScoring(suite: Suite, entries: readonly SubsetEntry[]): Pick<Results, 'best_of_n_ties' | 'overall_note'> {
+  return {
+    ...(entries.some((e) => e.metric === 'best-of-n') ? { best_of_n_ties: suite.best_of_n_ties ?? 'shared' } : {}),
+    ...(suite.overall_note ? { overall_note: suite.overall_note } : {}),
+  };
+}
+
 interface Segment {
   entry: SubsetEntry;
   rows: Row[];
@@ -76,6 +85,7 @@ export async function run(options: RunOptions): Promise<RunOutput> {
   };
   const suite = resolveSuite(defaultManifestPath(options.manifest), options.suite ?? DEFAULT_SUITE);
   const entries = selectSubsets(suite, options.subsets);
+  if (suite.overall_note) onWarning(`overall: ${suite.overall_note}`);
   // Pass 1, before loading a (possibly large) model: every file's checksum, row count and rows,
   // and how many items the selection keeps.
   const selected = new Map<SubsetEntry, number>();
@@ -104,7 +114,7 @@ export async function run(options: RunOptions): Promise<RunOutput> {
       let offset = 0;
       for (const { entry, rows } of window) {
         const count = rows.reduce((n, row) => n + rowResponses(row).length, 0);
-        const decided = decideSubset(scorer, entry, rows, outputs.slice(offset, offset + count));
+        const decided = decideSubset(scorer, entry, rows, outputs.slice(offset, offset + count), suite.best_of_n_ties);
         offset += count;
         accumulators.get(entry)!.add(rows, decided.outcomes);
         scored.push(...decided.scored);
@@ -166,6 +176,8 @@ export async function run(options: RunOptions): Promise<RunOutput> {
         padding_efficiency: paddingEfficiency(stats.realTokens, stats.paddedTokens),
       },
       ...(report ? { scorer_report: report.json } : {}),
+      data_fingerprint: dataFingerprint(entries),
+      ...suiteScoring(suite, [...selected.keys()]),
       warnings,
     };
     return { results, pairs, report: report?.text ?? [] };

@@ -1,6 +1,10 @@
 /** @file `rmbench leaderboard`: merge results of one suite into a ranked JSON (and Markdown) export. */
 import chalk from 'chalk';
+import { existsSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { warn } from './shared.js';
 
 export function register(program: Command): void {
   program
@@ -10,15 +14,26 @@ export function register(program: Command): void {
     .requiredOption('-o, --out <file>', 'leaderboard JSON to write')
     .option('--markdown <file>', 'also write a Markdown table')
     .action(async (paths: string[], o) => {
-      const [{ buildLeaderboard, leaderboardMarkdown }, { readResults }, { toJson, writeFileAtomic }] = await Promise.all([
+      const [{ buildLeaderboard, leaderboardMarkdown }, { checkOutputs, readResults, writeOutput }, { toJson }] = await Promise.all([
         import('../report/leaderboard.js'),
         import('../report/write.js'),
         import('../io.js'),
       ]);
-      const board = buildLeaderboard(paths.map((path) => ({ path, results: readResults(path) })));
+      // The same file named twice (or through a link) is refused, not ranked twice.
+      const first = new Map<string, string>();
+      for (const path of paths) {
+        const real = existsSync(path) ? realpathSync(path) : resolve(path);
+        const earlier = first.get(real);
+        if (earlier !== undefined) throw new UserError(`${path}: given twice (also as ${earlier}); rank each run once`);
+        first.set(real, path);
+      }
+      const runs = paths.map((path) => ({ path, results: readResults(path) }));
+      const inputs = paths.map((path) => ({ path, name: 'a ranked results file' }));
+      checkOutputs([{ path: o.out, name: '--out' }, ...(o.markdown ? [{ path: o.markdown, name: '--markdown' }] : [])], inputs);
+      const board = buildLeaderboard(runs, { onWarning: warn });
       const markdown = leaderboardMarkdown(board);
-      writeFileAtomic(o.out, toJson(board));
-      if (o.markdown) writeFileAtomic(o.markdown, markdown);
+      writeOutput(o.out, toJson(board));
+      if (o.markdown) writeOutput(o.markdown, markdown);
       console.log(markdown);
       console.log(chalk.dim(`leaderboard: ${o.out}${o.markdown ? `\nmarkdown:    ${o.markdown}` : ''}`));
     });

@@ -60,9 +60,10 @@ export function register(program: Command): void {
         const [{ defaultModelDir }, { defaultCacheDir }] = await Promise.all([import('../default-models/index.js'), import('../scorers/cache.js')]);
         model = await defaultModelDir(model, o.cacheDir ? resolve(o.cacheDir) : defaultCacheDir());
       }
-      const [{ run }, { ScoresWriter, writeResults, defaultResultsPath, scoresPathFor }, { renderTable }, { parseDevice }, { parseDtype }, { defaultCacheDir }, { isRemoteModel, remoteResultsName }] = await Promise.all([
+      const [{ run }, { ScoresWriter, checkOutputs, commitRun, defaultResultsPath, scoresPathFor }, { defaultManifestPath, resolveSuite }, { renderTable }, { parseDevice }, { parseDtype }, { defaultCacheDir }, { isRemoteModel, remoteResultsName }] = await Promise.all([
         import('../bench/run.js'),
         import('../report/write.js'),
+        import('../subsets/manifest.js'),
         import('../report/table.js'),
         import('../scorers/onnx-session.js'),
         import('../scorers/model-folder.js'),
@@ -71,6 +72,15 @@ export function register(program: Command): void {
       ]);
       const out = resolve(o.out ?? defaultResultsPath(isRemoteModel(model) ? remoteResultsName(model) : model, o.suite));
       const scores = resolve(o.scores ?? scoresPathFor(out));
+      // Before scoring: outputs that could not be written, or that would replace the data or each other, are refused.
+      const suite = resolveSuite(defaultManifestPath(o.manifest), o.suite);
+      checkOutputs(
+        [
+          { path: out, name: 'results file (--out)' },
+          { path: scores, name: 'scores file (--scores)' },
+        ],
+        [{ path: suite.manifestPath, name: 'the dataset manifest' }, ...suite.subsets.map((s) => ({ path: resolve(suite.root, s.file), name: `the data of subset ${s.name}` }))],
+      );
       const bar = o.progress ? await progressBar('scoring') : undefined;
       // Outcomes stream to a temporary scores file, renamed into place only if the run completes.
       const writer = new ScoresWriter(scores);
@@ -100,14 +110,13 @@ export function register(program: Command): void {
           serverTemplate: o.serverTemplate,
         };
         output = await run(options);
-        writer.commit();
       } catch (err) {
         writer.abort();
         throw err;
       } finally {
         bar?.stop();
       }
-      const results = writeResults(output, out, scores);
+      const results = commitRun(writer, output, out);
       console.log(renderTable(results));
       for (const line of output.report) console.log(line);
       console.log(chalk.dim(`results: ${out}\nscores:  ${scores}`));

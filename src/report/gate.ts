@@ -7,6 +7,8 @@
  */
 import { UserError } from '../errors.js';
 import { combine, type Layout } from './aggregate.js';
+import { checkSameData } from './data-fingerprint.js';
+import { printable } from './table.js';
 import { bootstrap } from './bootstrap.js';
 import { outcomeValue, type ItemOutcome, type Results } from './schema.js';
 
@@ -19,6 +21,8 @@ export interface GateOptions {
   alpha?: number;
   resamples?: number;
   seed?: number;
+  /** Told when a check cannot be made (a results file without a data fingerprint). */
+  onWarning?: (message: string) => void;
 }
 
 export interface GateRun {
@@ -85,6 +89,17 @@ function correctness(run: GateRun): Map<string, Map<string, number>> {
   return bySubset;
 }
 
+/** Why a run may lack items: its selection, when it was partial. */
+function selectionNote({ results: { partial, selection } }: GateRun): string {
+  if (!partial) return '';
+  const parts = [
+    selection.subsets ? `--subsets ${selection.subsets.join(',')}` : '',
+    selection.limit !== null ? `--limit ${selection.limit}` : '',
+    selection.shard ? `--shard ${selection.shard.index}/${selection.shard.count}` : '',
+  ].filter(Boolean);
+  return ` (a partial run${parts.length ? `: ${parts.join(' ')}` : ''})`;
+}
+
 /** Holm's step-down adjustment; returns adjusted p-values in input order. */
 export function holm(pValues: readonly number[]): number[] {
   const m = pValues.length;
@@ -99,7 +114,7 @@ export function holm(pValues: readonly number[]): number[] {
 }
 
 export function gate(baseline: GateRun, candidate: GateRun, options: GateOptions = {}): GateVerdict {
-  const { maxDropPoints, alpha, resamples, seed } = { ...GATE_DEFAULTS, ...options };
+  const { maxDropPoints, alpha, resamples, seed, onWarning } = { ...GATE_DEFAULTS, ...options };
   const b = baseline.results;
   const c = candidate.results;
   if (b.suite.name !== c.suite.name || b.suite.version !== c.suite.version) {
@@ -109,14 +124,19 @@ export function gate(baseline: GateRun, candidate: GateRun, options: GateOptions
   if (JSON.stringify(layoutOf(c)) !== JSON.stringify(layout)) {
     throw new UserError(`${candidate.path}: its subsets, sections or weights differ from ${baseline.path}; runs must cover the same pairs`);
   }
+  // Same subsets, so the fingerprints (over the subsets each run read) are comparable.
+  checkSameData([baseline, candidate], 'the gate compares runs on one dataset').forEach((w) => onWarning?.(w));
   const base = correctness(baseline);
   const cand = correctness(candidate);
   const differences = layout.subsets.map(({ name }) => {
     const bs = base.get(name)!;
     const cs = cand.get(name)!;
     const keys = [...bs.keys()].sort();
+    // Both ways: a partial run (--subsets/--limit/--shard) on either side is refused, not compared on the pairs it has.
     const missing = keys.find((k) => !cs.has(k));
-    if (missing !== undefined) throw new UserError(`${candidate.path}: pair ${missing} of the baseline is missing; runs must cover the same pairs`);
+    if (missing !== undefined) throw new UserError(`${candidate.path}: item ${printable(missing)} of the baseline is missing${selectionNote(candidate)}; runs must cover the same items`);
+    const extra = [...cs.keys()].find((k) => !bs.has(k));
+    if (extra !== undefined) throw new UserError(`${baseline.path}: item ${printable(extra)} of the candidate is missing${selectionNote(baseline)}; runs must cover the same items`);
     return Float64Array.from(keys, (k) => cs.get(k)! - bs.get(k)!);
   });
   const observed = combine(layout, differences.map((d) => d.reduce((a, x) => a + x, 0) / d.length));

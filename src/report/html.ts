@@ -7,6 +7,7 @@
  * `tr[data-subset]` table rows, `svg#sections-chart`, `svg#score-histogram`, `svg#margin-histogram`,
  * `svg#length-bias-chart`, `#length-flag`, `tr[data-category]`.
  */
+import { tieRule, tieWords } from './metrics.js';
 import { LENGTH_CATEGORIES, type Interval, type PairOutcome, type Results, type SubsetLengthBias } from './schema.js';
 
 /** The fields of a pair the page uses (the scores JSONL's lines). */
@@ -57,6 +58,13 @@ const plural = (n: number, word: string) => `${thousands(n)} ${word}${n === 1 ? 
 const intervalText = (iv: Interval | undefined) => (iv ? `${(iv.low * 100).toFixed(1)}–${(iv.high * 100).toFixed(1)}` : '–');
 /** Rough width of SVG text at the page's font size, for laying out label columns. */
 const textWidth = (s: string, px = 12) => s.length * px * 0.58;
+/** The widest a chart's label column may get, so the plot keeps its width whatever the names. */
+const MAX_LABEL_WIDTH = 320;
+/** A label cut with an ellipsis to fit `width` (the full text stays in the row's <title>). */
+function fitLabel(label: string, width: number, px: number): string {
+  const chars = Math.floor(width / (px * 0.58));
+  return label.length <= chars ? label : `${label.slice(0, Math.max(1, chars - 1))}…`;
+}
 
 function niceStep(raw: number): number {
   if (!(raw > 0) || !Number.isFinite(raw)) return 1;
@@ -66,9 +74,11 @@ function niceStep(raw: number): number {
 }
 
 function ticks(lo: number, hi: number, count: number): number[] {
-  const step = niceStep((hi - lo) / count);
+  // Divided before subtracting, and stepped by index, not v += step: with values near ±1e308 a
+  // difference overflows and an increment is lost, which looped without end.
+  const step = niceStep(hi / count - lo / count);
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  for (let i = Math.ceil(lo / step - 1e-9); i <= hi / step + 1e-9 && out.length <= 4 * count; i++) out.push(i === 0 ? 0 : i * step);
   return out;
 }
 
@@ -109,9 +119,10 @@ function binning(values: readonly number[], target = 36): Binning {
     lo -= pad;
     hi += pad;
   }
-  const width = niceStep((hi - lo) / target);
+  const width = niceStep(hi / target - lo / target);
   const start = Math.floor(lo / width) * width;
-  const bins = Math.max(1, Math.ceil((hi - start) / width - 1e-9));
+  // Divided before subtracting: with scores near ±1e308, hi - start overflows to Infinity.
+  const bins = Math.max(1, Math.ceil(hi / width - Math.floor(lo / width) - 1e-9));
   const end = start + bins * width;
   return { start, width, bins, below: sorted.filter((v) => v < start).length, above: sorted.filter((v) => v > end).length };
 }
@@ -149,7 +160,7 @@ function sectionsChart(results: Results): string {
   ];
   const width = 1000;
   const rowH = 34;
-  const labelW = Math.max(90, ...rows.map((r) => textWidth(r.label, 13) + 20));
+  const labelW = Math.min(MAX_LABEL_WIDTH, Math.max(90, ...rows.map((r) => textWidth(r.label, 13) + 20)));
   const valueW = 170;
   const top = 8;
   const plotW = width - labelW - valueW;
@@ -175,7 +186,7 @@ function sectionsChart(results: Results): string {
     parts.push(
       `<g class="section-row${r.overall ? ' overall' : ''}" ${hook}>`,
       `<title>${esc(r.label)}: ${pct(r.value, 2)}${iv ? `, 95% interval ${pct(iv.low, 2)} to ${pct(iv.high, 2)}` : ''}</title>`,
-      `<text class="label${r.overall ? ' strong' : ''}" x="${fixed(labelW - 12)}" y="${cy + 4.5}" text-anchor="end">${esc(r.label)}</text>`,
+      `<text class="label${r.overall ? ' strong' : ''}" x="${fixed(labelW - 12)}" y="${cy + 4.5}" text-anchor="end">${esc(fitLabel(r.label, labelW - 20, 13))}</text>`,
       `<rect class="track" x="${x(0)}" y="${y + 7}" width="${fixed(plotW)}" height="${rowH - 14}" rx="3" fill="${COLORS.track}"/>`,
       `<rect class="bar" x="${x(0)}" y="${y + 7}" width="${fixed(clamp01(r.value) * plotW)}" height="${rowH - 14}" rx="3" fill="${r.overall ? COLORS.interval : COLORS.model}" fill-opacity="${r.overall ? 0.85 : 0.9}"/>`,
       whisker,
@@ -285,14 +296,14 @@ function lengthBiasChart(results: Results): string {
   const headH = 24;
   const top = 34;
   const labels = groups.flatMap(([, names]) => names.map((n) => `${n} · ${lb[n]!.category ?? 'none'}`));
-  const labelW = Math.max(140, ...labels.map((l) => textWidth(l, 12) + 18));
+  const labelW = Math.min(MAX_LABEL_WIDTH, Math.max(140, ...labels.map((l) => textWidth(l, 12) + 18)));
   const valueW = 200;
   const plotW = width - labelW - valueW;
   const x = (v: number) => fixed(labelW + clamp01(v) * plotW);
   const parts: string[] = [];
   let y = top;
   for (const [section, names] of groups) {
-    parts.push(`<text class="label strong" x="8" y="${y + 16}">${esc(section)}</text>`);
+    parts.push(`<text class="label strong" x="8" y="${y + 16}">${esc(fitLabel(section, width - 16, 12))}<title>${esc(section)}</title></text>`);
     y += headH;
     for (const name of names) {
       const bias = lb[name]!;
@@ -303,7 +314,7 @@ function lengthBiasChart(results: Results): string {
       parts.push(
         `<g class="length-row" data-length-subset="${esc(name)}">`,
         `<title>${esc(name)}: model ${pct(acc)}, pick-the-longer ${pct(base)} (characters); pick-the-shorter ${pct(bias.chars.shorter)}</title>`,
-        `<text class="label" x="${fixed(labelW - 10)}" y="${y + 17}" text-anchor="end">${esc(name)}<tspan fill="${CATEGORY_COLORS[cat ?? 'neutral']}" class="small"> · ${esc(cat ?? 'none')}</tspan></text>`,
+        `<text class="label" x="${fixed(labelW - 10)}" y="${y + 17}" text-anchor="end">${esc(fitLabel(name, labelW - 18 - textWidth(` · ${cat ?? 'none'}`, 12), 12))}<tspan fill="${CATEGORY_COLORS[cat ?? 'neutral']}" class="small"> · ${esc(cat ?? 'none')}</tspan></text>`,
         `<rect class="bar model-bar" x="${x(0)}" y="${y + 4}" width="${fixed(clamp01(acc) * plotW)}" height="9" rx="2" fill="${COLORS.model}"/>`,
         `<rect class="bar baseline-bar" x="${x(0)}" y="${y + 14}" width="${fixed(clamp01(base) * plotW)}" height="9" rx="2" fill="${COLORS.baseline}"/>`,
         `<text class="value" x="${fixed(labelW + plotW + 10)}" y="${y + 17}">${pct(acc)}<tspan class="muted"> vs ${pct(base)}</tspan><tspan class="${d.cls}"> ${d.text}</tspan></text>`,
@@ -342,11 +353,18 @@ function metricTag(s: object): string {
   return typeof metric === 'string' && metric !== 'pairwise' ? ` <span class="chip chip-metric" title="${esc(title)}">${esc(metric)}</span>` : '';
 }
 
+/** How ties were credited, for each metric of the run. */
+function tieRules(results: Results): string {
+  const metrics = [...new Set(Object.values(results.subsets).map((s) => s.metric))];
+  const rule = (m: (typeof metrics)[number]) => tieRule(m, results.best_of_n_ties);
+  return metrics.length === 1 ? rule(metrics[0]!) : metrics.map((m) => `${m}: ${rule(m)}`).join('; ');
+}
+
 function subsetTable(results: Results): string {
   const ci = results.confidence_intervals?.subsets ?? {};
   const lb: Record<string, SubsetLengthBias> = results.length_bias?.subsets ?? {};
   const head =
-    '<tr><th class="name">Subset</th><th>Accuracy</th><th>95% interval</th><th class="r">n</th><th class="r">correct</th><th class="r" title="pairs with exactly equal preference, counted as wrong">ties</th>' +
+    '<tr><th class="name">Subset</th><th>Accuracy</th><th>95% interval</th><th class="r">n</th><th class="r">correct</th><th class="r" title="items decided by an exactly equal preference; how they were credited depends on the metric (hover a count)">ties</th>' +
     `<th title="which response the subset's chosen answers tend to be">length category</th><th class="r" title="accuracy of always preferring the longer response (characters)">pick-longer</th><th class="r" title="model accuracy minus the pick-the-longer baseline">Δ vs longer</th><th class="r" title="among pairs of unequal length that the model does not tie: how often it prefers the longer">prefers longer</th><th class="r" title="Pearson correlation of the margin with the chosen-minus-rejected length">r(margin, Δlen)</th></tr>`;
   const body: string[] = [];
   for (const [section, names] of subsetsBySection(results)) {
@@ -356,16 +374,14 @@ function subsetTable(results: Results): string {
       const s = results.subsets[name]!;
       const iv = ci[name];
       const bias = lb[name];
-      const ties = s.ties
-        ? `<td class="r ties-flag" title="${num(s.ties)} item${s.ties === 1 ? '' : 's'} decided by exactly equal preference, counted as wrong">⚠ ${num(s.ties)}</td>`
-        : '<td class="r muted">0</td>';
+      const ties = s.ties ? `<td class="r ties-flag" title="${esc(tieWords(s.metric, s.ties, results.best_of_n_ties))}">⚠ ${esc(s.ties)}</td>` : '<td class="r muted">0</td>';
       const delta = bias ? points(s.accuracy - bias.chars.longer) : null;
       body.push(
         `<tr data-subset="${esc(name)}">`,
         `<td class="name">${esc(name)}${metricTag(s)}</td>`,
         `<td class="acc">${meter(s.accuracy, iv)}<span class="num">${pct(s.accuracy)}</span></td>`,
         `<td class="muted">${intervalText(iv)}</td>`,
-        `<td class="r">${s.n}</td>`,
+        `<td class="r">${esc(s.n)}</td>`,
         `<td class="r">${num(s.correct)}</td>`,
         ties,
         `<td>${bias?.category ? `<span class="chip chip-${esc(bias.category)}">${esc(bias.category)}</span>` : '<span class="muted">–</span>'}</td>`,
@@ -463,7 +479,7 @@ function lengthBiasSection(results: Results): string {
     if (!c) return [];
     const d = points(c.accuracy - c.longer_baseline);
     return [
-      `<tr data-category="${cat}"><td><span class="chip chip-${cat}">${cat}</span></td><td class="r">${c.subsets.length}</td><td class="r">${c.n}</td><td class="acc">${meter(c.accuracy, undefined)}<span class="num">${pct(c.accuracy)}</span></td><td class="r">${pct(c.longer_baseline)}</td><td class="r ${d.cls}">${d.text}</td><td class="small muted wrap">${c.subsets.map(esc).join(', ')}</td></tr>`,
+      `<tr data-category="${cat}"><td><span class="chip chip-${cat}">${cat}</span></td><td class="r">${c.subsets.length}</td><td class="r">${esc(c.n)}</td><td class="acc">${meter(c.accuracy, undefined)}<span class="num">${pct(c.accuracy)}</span></td><td class="r">${pct(c.longer_baseline)}</td><td class="r ${d.cls}">${d.text}</td><td class="small muted wrap">${c.subsets.map(esc).join(', ')}</td></tr>`,
     ];
   });
   const r = lb.overall.margin_length_correlation;
@@ -575,7 +591,7 @@ export function renderHtmlReport(results: Results, pairs: readonly ReportPair[])
     ? `<section class="card" id="warnings"><h2>Warnings</h2><ul class="warnings">${results.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></section>`
     : '';
   const ciLead = ci
-    ? `Bars: accuracy; whiskers: 95% ${ci.method === 'bootstrap-percentile' ? 'percentile-bootstrap' : esc(ci.method)} interval (${ci.resamples} resamples of pairs within each subset). Dashed line: 50%, chance for a pair.`
+    ? `Bars: accuracy; whiskers: 95% ${ci.method === 'bootstrap-percentile' ? 'percentile-bootstrap' : esc(ci.method)} interval (${esc(ci.resamples)} resamples of pairs within each subset). Dashed line: 50%, chance for a pair.`
     : 'This results file has no confidence intervals. Dashed line: 50%, chance for a pair.';
   return `<!DOCTYPE html>
 <html lang="en">
@@ -601,11 +617,12 @@ ${warnings}
 <section class="card" id="sections">
 <h2>Sections</h2>
 <p class="lead">${ciLead}</p>
+${results.overall_note ? `<div class="callout warn" id="overall-note"><strong>Overall:</strong> ${esc(results.overall_note)}</div>` : ''}
 ${sectionsChart(results)}
 </section>
 <section class="card" id="subsets">
 <h2>Subsets</h2>
-<p class="lead">Accuracy = correct / n; <span class="ties-flag">ties</span> (exactly equal preference) count as wrong${totalTies ? ` (${totalTies} in this run)` : ''}. Length columns: accuracy of always picking the longer response, and how the model's margins follow length.</p>
+<p class="lead">Accuracy = correct / n; <span class="ties-flag">ties</span> (exactly equal preference): ${esc(tieRules(results))}${totalTies ? ` (${esc(totalTies)} in this run)` : ''}. Length columns: accuracy of always picking the longer response, and how the model's margins follow length.</p>
 ${subsetTable(results)}
 </section>
 <section class="card" id="distributions">

@@ -3,27 +3,56 @@
  * (docs/metrics.md). `prefer` values come from the scorer: > 0 means the first response wins.
  *
  * - pairwise: 1 if prefer(chosen, rejected) > 0, else 0 (a tie is wrong).
- * - best-of-n (RewardBench 2): with one chosen and n rejected, 1 / #(responses at the maximum)
- *   when the chosen is among the maxima, else 0. Through prefer: 0 if the chosen loses to any
- *   rejected, else 1 / (1 + #rejected it ties). For a general-preference model this is "the chosen
- *   beats every rejected".
+ * - best-of-n: with one chosen and n rejected, 0 if the chosen loses to any rejected, else, by
+ *   the suite's `best_of_n_ties` rule: `shared` (RewardBench 2) 1 / #(responses at the maximum),
+ *   i.e. 1 / (1 + #rejected it ties); `wrong` (RMB) 1 only if it beats every rejected strictly.
+ *   For a general-preference model this is "the chosen beats every rejected".
  * - style-matrix (RM-Bench): A[i][j] = 1 if chosen_i beats rejected_j (i, j = concise, detailed
  *   plain, detailed markdown); hard = mean of the upper triangle, normal = the diagonal, easy = the
  *   lower triangle; the item's value is mean(hard, normal, easy).
  * - rb2-ties (RewardBench 2 Ties): a subset-level formula over ref:/tied: prompt groups; see ties().
  */
 
+import type { MetricKind } from '../subsets/types.js';
+import type { BestOfNTies } from './schema.js';
+
 export const pairwise = (prefer: number): number => (prefer > 0 ? 1 : 0);
 
 /** prefers[i] = prefer(chosen, rejected_i). */
-export function bestOfN(prefers: readonly number[]): number {
+export function bestOfN(prefers: readonly number[], rule: BestOfNTies = 'shared'): number {
   let ties = 0;
   for (const p of prefers) {
     if (p < 0) return 0;
     if (p === 0) ties++;
   }
+  if (rule === 'wrong' && ties > 0) return 0;
   return 1 / (1 + ties);
 }
+
+/** How an exact tie of preferences is credited under a metric, in words (table and HTML report). */
+export function tieRule(metric: MetricKind, rule: BestOfNTies = 'shared'): string {
+  switch (metric) {
+    case 'pairwise':
+      return 'counted wrong';
+    case 'best-of-n':
+      return rule === 'shared' ? 'credit shared: 1/(1+k) with k rejected tied at the top' : 'counted wrong';
+    case 'style-matrix':
+      return 'the tied comparison counts as a loss';
+    case 'rb2-ties':
+      return 'the tied group is not accurate';
+  }
+}
+
+const TIED: Record<MetricKind, [one: string, many: string]> = {
+  pairwise: ['tie', 'ties'],
+  'best-of-n': ['tied item', 'tied items'],
+  'style-matrix': ['item with a tied comparison', 'items with a tied comparison'],
+  'rb2-ties': ['tied group', 'tied groups'],
+};
+
+/** A subset's `ties` count and how they were credited, e.g. "2 ties (counted wrong)". */
+export const tieWords = (metric: MetricKind, ties: number, rule: BestOfNTies = 'shared'): string =>
+  `${ties} ${TIED[metric][ties === 1 ? 0 : 1]} (${tieRule(metric, rule)})`;
 
 export interface StyleMatrixValue {
   hard: number;

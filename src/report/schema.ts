@@ -4,9 +4,14 @@
  * docs/results.md; bump RESULTS_SCHEMA_VERSION on any incompatible change.
  */
 
-import type { MetricKind } from '../subsets/types.js';
+import { z } from 'zod';
+import { METRIC_KINDS, type MetricKind } from '../subsets/types.js';
 
 export const RESULTS_SCHEMA_VERSION = 1;
+
+/** How a best-of-n item with the chosen tied at the top is credited (the suite's `best_of_n_ties`). */
+export const BEST_OF_N_TIES = ['shared', 'wrong'] as const;
+export type BestOfNTies = (typeof BEST_OF_N_TIES)[number];
 
 /** One pair's outcome; the scores file has one JSON line of these fields per pair. */
 export interface PairOutcome {
@@ -35,7 +40,7 @@ export interface SetOutcome {
   id: string;
   chosen_scores: (number | null)[];
   rejected_scores: (number | null)[];
-  /** The item's value under its metric, in [0, 1] (best-of-n: 1/#maxima or 0; rb2-ties: 1 if accurate). */
+  /** The item's value under its metric, in [0, 1] (best-of-n: 1, 1/#maxima or 0 by the tie rule; rb2-ties: 1 if accurate). */
   value: number;
   /** Metric parts (style-matrix: hard, normal, easy). */
   details?: Record<string, number>;
@@ -57,7 +62,7 @@ export interface SubsetResult {
   n: number;
   /** Sum of item values (a count of correct pairs for pairwise subsets; fractional for best-of-n). */
   correct: number;
-  /** Items decided by an exact tie of preferences (counted as wrong, or fractionally for best-of-n). */
+  /** Items decided by an exact tie of preferences, credited by the metric's rule (metrics.ts tieRule). */
   ties: number;
   /** The subset score: mean item value, or the RewardBench 2 Ties formula for rb2-ties. */
   accuracy: number;
@@ -169,5 +174,160 @@ export interface Results {
   timing: Timing;
   /** Kind-specific additions (e.g. ArmoRM per-objective accuracy); absent when the kind has none. */
   scorer_report?: Record<string, unknown>;
+  /**
+   * sha256 over the sorted (subset name, file sha256) pairs of the manifest entries the run read
+   * (data-fingerprint.ts); absent in results written before rmbench recorded it.
+   */
+  data_fingerprint?: string;
+  /** Best-of-n subsets only: a tie at the top shares the credit (1/(1+k)) or is wrong; absent = shared. */
+  best_of_n_ties?: BestOfNTies;
+  /** What the overall score covers when it is not the benchmark's own overall (the suite's `overall_note`). */
+  overall_note?: string;
   warnings: string[];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Validation of files read back (report, gate, leaderboard, merge): every field a reader uses is
+// checked, so a hand-edited or corrupted file is refused with the field named, never rendered or
+// compared as a wrong number. Unknown fields are dropped.
+
+const fraction = z.number().min(0).max(1);
+const count = z.number().int().nonnegative();
+const text = z.string();
+const numbers = z.record(z.string(), z.number());
+const IntervalSchema = z.object({ low: fraction, high: fraction });
+
+const SubsetResultSchema = z
+  .object({
+    metric: z.enum(METRIC_KINDS),
+    section: text,
+    weight: z.number().positive(),
+    n: z.number().int().positive(),
+    correct: z.number().nonnegative(),
+    ties: count,
+    accuracy: fraction,
+    tie_labels: count.optional(),
+    details: numbers.optional(),
+  })
+  .refine((s) => s.correct <= s.n, { message: 'correct exceeds n', path: ['correct'] })
+  .refine((s) => s.ties <= s.n, { message: 'ties exceed n', path: ['ties'] });
+
+const SubsetLengthBiasSchema = z.object({
+  category: z.enum(LENGTH_CATEGORIES).nullable(),
+  chars: z.object({ longer: fraction, shorter: fraction }),
+  margin_length_correlation: z.number().min(-1).max(1).nullable(),
+  prefers_longer: fraction.nullable(),
+});
+
+const LengthBiasSchema = z.object({
+  subsets: z.record(z.string(), SubsetLengthBiasSchema),
+  overall: z.object({ margin_length_correlation: z.number().min(-1).max(1).nullable(), prefers_longer: fraction.nullable() }),
+  categories: z.partialRecord(z.enum(LENGTH_CATEGORIES), z.object({ subsets: z.array(text), n: count, accuracy: fraction, longer_baseline: fraction })),
+  flag: text.nullable(),
+});
+
+const TimingSchema = z.object({
+  total_s: z.number(),
+  load_s: z.number(),
+  tokenize_s: z.number(),
+  inference_s: z.number(),
+  other_s: z.number(),
+  pairs_per_s: z.number(),
+  tokens_per_s: z.number(),
+  responses: count,
+  unique_texts: count,
+  unique_inputs: count,
+  cached_texts: count,
+  batches: count,
+  real_tokens: count,
+  padded_tokens: count,
+  padding_efficiency: z.number(),
+});
+
+export const ResultsSchema = z
+  .object({
+    schema_version: z.literal(RESULTS_SCHEMA_VERSION),
+    rmbench_version: text,
+    created_at: text,
+    model: text,
+    model_type: text,
+    model_path: text.nullable(),
+    model_sha256: text.nullable(),
+    chat_template: text.nullable(),
+    suite: z.object({ name: text, version: text }),
+    partial: z.boolean(),
+    selection: z.object({
+      subsets: z.array(text).nullable(),
+      limit: z.number().int().positive().nullable(),
+      shard: z.object({ index: z.number().int().positive(), count: z.number().int().positive() }).nullable(),
+    }),
+    config: z.record(z.string(), z.unknown()),
+    subsets: z.record(z.string(), SubsetResultSchema).refine((s) => Object.keys(s).length > 0, 'no subsets'),
+    sections: z.record(z.string(), fraction),
+    section_weights: z.record(z.string(), z.number().nonnegative()),
+    overall: fraction,
+    section_details: z.record(z.string(), numbers).optional(),
+    overall_details: numbers.optional(),
+    confidence_intervals: z.object({
+      method: z.literal('bootstrap-percentile'),
+      resamples: z.number().int().positive(),
+      level: z.number().gt(0).lt(1),
+      seed: z.number().int(),
+      subsets: z.record(z.string(), IntervalSchema),
+      sections: z.record(z.string(), IntervalSchema),
+      overall: IntervalSchema,
+    }),
+    length_bias: LengthBiasSchema,
+    scores_file: text.min(1),
+    timing: TimingSchema,
+    scorer_report: z.record(z.string(), z.unknown()).optional(),
+    data_fingerprint: text.regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256').optional(),
+    best_of_n_ties: z.enum(BEST_OF_N_TIES).optional(),
+    overall_note: text.optional(),
+    warnings: z.array(text),
+  })
+  .superRefine((r, ctx) => {
+    // Every section a subset names is scored, weighed and has an interval, and every scored section has a subset.
+    const used = new Set(Object.values(r.subsets).map((s) => s.section));
+    for (const [name, s] of Object.entries(r.subsets)) {
+      for (const [field, record] of [['sections', r.sections], ['section_weights', r.section_weights], ['confidence_intervals.sections', r.confidence_intervals.sections]] as const) {
+        if (!(s.section in record)) ctx.addIssue({ code: 'custom', path: ['subsets', name, 'section'], message: `section "${s.section}" is missing from ${field}` });
+      }
+      if (!(name in r.confidence_intervals.subsets)) ctx.addIssue({ code: 'custom', path: ['confidence_intervals', 'subsets'], message: `no interval for subset "${name}"` });
+    }
+    for (const name of Object.keys(r.sections)) if (!used.has(name)) ctx.addIssue({ code: 'custom', path: ['sections', name], message: 'no subset belongs to this section' });
+  }) satisfies z.ZodType<Results>;
+
+const keyOfItem = { message: 'key is not subset/id', path: ['key'] };
+
+const PairOutcomeSchema = z
+  .object({
+    key: text,
+    subset: text,
+    id: text,
+    chosen_score: z.number().nullable(),
+    rejected_score: z.number().nullable(),
+    correct: z.boolean(),
+    margin: z.number(),
+    tie_label: z.literal(true).optional(),
+    chosen_outputs: z.record(z.string(), z.array(z.number())).optional(),
+    rejected_outputs: z.record(z.string(), z.array(z.number())).optional(),
+  })
+  .refine((o) => o.key === `${o.subset}/${o.id}`, keyOfItem)
+  .refine((o) => o.correct === o.margin > 0, { message: 'correct disagrees with margin (correct iff margin > 0)', path: ['correct'] }) satisfies z.ZodType<PairOutcome>;
+
+const SetOutcomeSchema = z
+  .object({
+    key: text,
+    subset: text,
+    id: text,
+    chosen_scores: z.array(z.number().nullable()),
+    rejected_scores: z.array(z.number().nullable()),
+    value: fraction,
+    details: numbers.optional(),
+    tie: z.literal(true).optional(),
+  })
+  .refine((o) => o.key === `${o.subset}/${o.id}`, keyOfItem) satisfies z.ZodType<SetOutcome>;
+
+/** The schema of one scores-file line: a response set when it has `value`, else a pair. */
+export const itemOutcomeSchema = (line: unknown) => (typeof line === 'object' && line !== null && 'value' in line ? SetOutcomeSchema : PairOutcomeSchema);

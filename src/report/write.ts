@@ -1,13 +1,17 @@
 /**
- * @file Writing a run: the per-pair scores JSONL first, then the results JSON that names it, each
- * atomically, so an interrupted run leaves no partial results file.
+ * @file Writing and reading a run. The per-pair scores JSONL and the results JSON that names it are
+ * staged as temporary files and put in place together, so a failed or interrupted run leaves no
+ * partial file and never one without the other. Output paths are checked before any work
+ * (checkOutputs). Reading validates both files against the schema (schema.ts).
  */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, relative, resolve } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { toJson, writeFileAtomic } from '../io.js';
 import type { RunOutput } from '../bench/run.js';
-import { RESULTS_SCHEMA_VERSION, type ItemOutcome, type Results } from './schema.js';
+import type { z } from 'zod';
+import { RESULTS_SCHEMA_VERSION, ResultsSchema, itemOutcomeSchema, type ItemOutcome, type Results } from './schema.js';
+import { printable } from './table.js';
 
 export interface WritePaths {
   /** Results JSON path. */
@@ -25,15 +29,15 @@ export function scoresPathFor(resultsPath: string): string {
 }
 
 /**
- * Streams per-item scores to a temporary file beside the target, renamed into place by commit():
- * the scores file appears whole or not at all.
+ * Streams per-item scores to a temporary file beside the target; commitRun() puts it in place
+ * together with the results, so neither appears without the other.
  */
 export class ScoresWriter {
   private readonly tmp: string;
   private fd: number | undefined;
 
   constructor(readonly path: string) {
-    this.tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+    this.tmp = stagingPath(path);
   }
 
   /** The file is created on first use, so a run that fails early leaves nothing behind. */
@@ -49,10 +53,11 @@ export class ScoresWriter {
     if (outcomes.length) writeSync(this.open(), `${outcomes.map((o) => JSON.stringify(o)).join('\n')}\n`);
   }
 
-  commit(): void {
+  /** Closes the staged file; it is renamed into place by commitRun(). */
+  close(): string {
     closeSync(this.open());
     this.fd = undefined;
-    renameSync(this.tmp, this.path);
+    return this.tmp;
   }
 
   abort(): void {
@@ -62,49 +67,152 @@ export class ScoresWriter {
   }
 }
 
-/** Writes the results JSON (atomically) naming a scores file already in place. */
-export function writeResults(output: Pick<RunOutput, 'results'>, out: string, scores: string): Results {
-  const results: Results = { ...output.results, scores_file: relative(dirname(resolve(out)), resolve(scores)) };
-  writeFileAtomic(resolve(out), toJson(results));
+const stagingPath = (path: string) => `${path}.${process.pid}.${Date.now()}.tmp`;
+
+/** A file a command reads or writes, with how the user named it (an option, or what it is). */
+export interface NamedPath {
+  path: string;
+  name: string;
+}
+
+/** The real path, resolving symbolic links in the part that exists, so two names of one file compare equal. */
+function canonical(path: string): string {
+  const abs = resolve(path);
+  try {
+    return realpathSync(abs);
+  } catch {
+    const parent = dirname(abs);
+    return parent === abs ? abs : join(canonical(parent), basename(abs));
+  }
+}
+
+/**
+ * Refuses, before any work is done, outputs that could not be written or would destroy something:
+ * a directory (or a path under a file), two outputs at one path, an output onto an input.
+ */
+export function checkOutputs(outputs: readonly NamedPath[], inputs: readonly NamedPath[] = []): void {
+  const taken: [string, NamedPath][] = inputs.map((i) => [canonical(i.path), i]);
+  for (const output of outputs) {
+    const path = canonical(output.path);
+    let ancestor = dirname(path);
+    while (!existsSync(ancestor)) ancestor = dirname(ancestor);
+    if (!statSync(ancestor).isDirectory()) throw new UserError(`${output.name} ${output.path}: ${ancestor} is not a directory`);
+    if (/[\\/]$/.test(output.path) || statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new UserError(`${output.name} ${output.path} is a directory; give a file path`);
+    }
+    const clash = taken.find(([p]) => p === path)?.[1];
+    if (clash) throw new UserError(`${output.name} ${output.path} would overwrite ${clash.name} (${clash.path}); give it a path of its own`);
+    taken.push([path, output]);
+  }
+}
+
+/** File-system failures while writing outputs (disk full, permissions) are the user's to fix: one line, no stack. */
+function writing<T>(what: string, write: () => T): T {
+  try {
+    return write();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === undefined) throw err;
+    throw new UserError(`cannot write ${what} (${(err as Error).message})`, { cause: err });
+  }
+}
+
+/**
+ * Puts a run's scores (streamed by `writer`) and its results JSON in place together: the results
+ * are staged whole first, then both are renamed; if the second rename fails the first is undone,
+ * so a failed write leaves neither file (nor an orphan scores file).
+ */
+export function commitRun(writer: ScoresWriter, output: Pick<RunOutput, 'results'>, out: string): Results {
+  const target = resolve(out);
+  const results: Results = { ...output.results, scores_file: relative(dirname(target), resolve(writer.path)) };
+  const staged = stagingPath(target);
+  writing(`${out} and ${writer.path}`, () => {
+    try {
+      const scores = writer.close();
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(staged, toJson(results));
+      renameSync(scores, writer.path);
+    } catch (err) {
+      writer.abort();
+      rmSync(staged, { force: true });
+      throw err;
+    }
+    try {
+      renameSync(staged, target);
+    } catch (err) {
+      rmSync(staged, { force: true });
+      rmSync(writer.path, { force: true });
+      throw err;
+    }
+  });
   return results;
 }
 
-/** Writes a run held in memory: its scores, then its results. */
-export function writeRun(output: RunOutput, paths: WritePaths): Results {
-  const scores = resolve(paths.scores ?? scoresPathFor(resolve(paths.out)));
-  const writer = new ScoresWriter(scores);
-  try {
-    writer.write(output.pairs);
-    writer.commit();
-  } catch (err) {
-    writer.abort();
-    throw err;
-  }
-  return writeResults(output, paths.out, scores);
+/** Writes one output file atomically (after checkOutputs); a file-system failure is one line. */
+export function writeOutput(path: string, data: string): void {
+  writing(path, () => writeFileAtomic(resolve(path), data));
 }
 
-/** Reads a results JSON written by rmbench, checking its schema version. */
+/** Writes a run held in memory: its scores and its results, together. */
+export function writeRun(output: RunOutput, paths: WritePaths): Results {
+  const writer = new ScoresWriter(resolve(paths.scores ?? scoresPathFor(resolve(paths.out))));
+  writing(writer.path, () => {
+    try {
+      writer.write(output.pairs);
+    } catch (err) {
+      writer.abort();
+      throw err;
+    }
+  });
+  return commitRun(writer, output, paths.out);
+}
+
+/** One line for a schema problem: the field's path and what was expected (and how many more). */
+function firstIssue(error: z.ZodError): string {
+  const [issue] = error.issues;
+  const field = issue!.path.length ? issue!.path.map(String).join('.') : '(the whole file)';
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
+  return `field ${printable(field)}: ${printable(issue!.message)}${more}`;
+}
+
+/** Reads a results JSON written by rmbench, validated against the schema (one line naming the field on failure). */
 export function readResults(path: string): Results {
-  let data: Results;
+  let data: unknown;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8')) as Results;
+    data = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new UserError(`${path}: cannot read results (${(err as Error).message})`);
   }
-  if (data?.schema_version !== RESULTS_SCHEMA_VERSION) {
-    throw new UserError(`${path}: results schema_version ${String(data?.schema_version)}, this rmbench reads ${RESULTS_SCHEMA_VERSION}`);
+  const version = (data as { schema_version?: unknown } | null)?.schema_version;
+  if (version !== RESULTS_SCHEMA_VERSION) {
+    throw new UserError(`${path}: results schema_version ${printable(JSON.stringify(version) ?? 'missing')}, this rmbench reads ${RESULTS_SCHEMA_VERSION}`);
   }
-  return data;
+  const parsed = ResultsSchema.safeParse(data);
+  if (!parsed.success) throw new UserError(`${path}: not a valid rmbench results file: ${firstIssue(parsed.error)}`);
+  return parsed.data;
 }
 
+/** Reads the per-item scores file a results file names, validating every line. */
 export function readScores(resultsPath: string, results: Pick<Results, 'scores_file'>): ItemOutcome[] {
   const path = resolve(dirname(resultsPath), results.scores_file);
+  let text: string;
   try {
-    return readFileSync(path, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as ItemOutcome);
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new UserError(`${path}: cannot read the per-pair scores named by ${resultsPath} (${(err as Error).message})`);
   }
+  const outcomes: ItemOutcome[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    let data: unknown;
+    try {
+      data = JSON.parse(line);
+    } catch (err) {
+      throw new UserError(`${path}: line ${i + 1}: not JSON (${(err as Error).message})`);
+    }
+    const parsed = itemOutcomeSchema(data).safeParse(data);
+    if (!parsed.success) throw new UserError(`${path}: line ${i + 1}: ${firstIssue(parsed.error)}`);
+    outcomes.push(parsed.data);
+  });
+  return outcomes;
 }

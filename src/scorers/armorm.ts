@@ -141,7 +141,8 @@ export function summarizeArmo(pairs: readonly ScoredPair<ArmoOutputs>[], objecti
       if (c > r) correct++;
       else if (c === r) ties++;
     }
-    return { accuracy: list.length ? correct / list.length : 0, ties };
+    // Over no pairs (suites without pairwise subsets) there is no accuracy: null, not 0.
+    return { accuracy: list.length ? correct / list.length : null, ties };
   };
   const perObjective = Object.fromEntries(
     objectives.map((name, j) => {
@@ -150,7 +151,8 @@ export function summarizeArmo(pairs: readonly ScoredPair<ArmoOutputs>[], objecti
     }),
   );
   const pairGating = (p: ScoredPair<ArmoOutputs>) => Array.from({ length: k }, (_, j) => (p.chosen.gating[j]! + p.rejected.gating[j]!) / 2);
-  const gatingMean = (list: readonly ScoredPair<ArmoOutputs>[]) => Object.fromEntries(meanVector(list.map(pairGating), k).map((g, j) => [objectives[j]!, g]));
+  const gatingMean = (list: readonly ScoredPair<ArmoOutputs>[]) =>
+    Object.fromEntries(meanVector(list.map(pairGating), k).map((g, j) => [objectives[j]!, list.length ? g : null]));
   const sections = groupBy(pairs, (p) => p.section);
   const responses = pairs.flatMap((p) => [p.chosen.rewards, p.rejected.rewards]);
   const column = (j: number) => responses.map((r) => r[j]!);
@@ -175,7 +177,11 @@ export function summarizeArmo(pairs: readonly ScoredPair<ArmoOutputs>[], objecti
   const text = [
     `ArmoRM objectives over ${n} pairs${transformed ? ' (accuracy of r M)' : ''}:`,
     `  ${'objective'.padEnd(width)}accuracy  mean gating`,
-    ...objectives.map((name, j) => `  ${name.padEnd(width)}${percent(perObjective[name]!.accuracy).padStart(8)}  ${json.gating_mean[name]!.toFixed(4).padStart(11)}`),
+    ...objectives.map((name) => {
+      const { accuracy } = perObjective[name]!;
+      const gating = json.gating_mean[name];
+      return `  ${name.padEnd(width)}${(accuracy === null ? '–' : percent(accuracy)).padStart(8)}  ${(gating == null ? '–' : gating.toFixed(4)).padStart(11)}`;
+    }),
   ];
   if (check?.mismatches) text.push(`  score check: ${check.mismatches} of ${check.checked} scores differ from sum_k g_k (r M)_k (largest relative difference ${check.max_relative_difference.toPrecision(3)})`);
   return { json, text };

@@ -58,6 +58,10 @@ const SuiteSchema = z
     description: z.string().optional(),
     source: z.string().optional(),
     license: z.string().optional(),
+    /** Best-of-n ties: "shared" (RewardBench 2, the default) gives 1/(1+k), "wrong" (RMB) 0. */
+    best_of_n_ties: z.enum(['shared', 'wrong']).optional(),
+    /** What the overall score covers when it differs from the benchmark's own (copied to the results). */
+    overall_note: z.string().optional(),
     sections: z.record(z.string(), z.object({ weight: z.number().nonnegative(), note: z.string().optional() }).strict()),
     subsets: z.array(SubsetSchema),
   })
