@@ -12,8 +12,9 @@ import { describe, expect, it } from 'vitest';
 import { agreement, cohensKappa } from '../src/analysis/agreement.js';
 import { analyze, type Analysis } from '../src/analysis/ensemble.js';
 import type { FlaggedItem } from '../src/analysis/export.js';
-import type { PairOutcome } from '../src/report/schema.js';
+import type { PairOutcome, SubsetResult } from '../src/report/schema.js';
 import { CLI, ROOT, rmbench } from './helpers/cli.js';
+import { resultsFor } from './helpers/results.js';
 import { tempDir, writeSuite } from './helpers/suite.js';
 
 type Item = [subset: string, id: string, margin: number, tieLabel?: boolean];
@@ -23,7 +24,7 @@ function writeRun(dir: string, model: string, items: Item[], suite = { name: 'ha
   const outcomes: PairOutcome[] = items.map(([subset, id, margin, tie]) => ({
     key: `${subset}/${id}`, subset, id, chosen_score: margin, rejected_score: 0, correct: margin > 0, margin, ...(tie ? { tie_label: true as const } : {}),
   }));
-  const subsets: Record<string, { metric: string; section: string; weight: number; n: number; correct: number; ties: number; accuracy: number }> = {};
+  const subsets: Record<string, SubsetResult> = {};
   for (const o of outcomes) {
     if (o.tie_label) continue;
     const s = (subsets[o.subset] ??= { metric: 'pairwise', section: 'all', weight: 1, n: 0, correct: 0, ties: 0, accuracy: 0 });
@@ -33,7 +34,7 @@ function writeRun(dir: string, model: string, items: Item[], suite = { name: 'ha
   }
   writeFileSync(join(dir, `${model}.scores.jsonl`), outcomes.map((o) => JSON.stringify(o)).join('\n') + '\n');
   const path = join(dir, `${model}.json`);
-  writeFileSync(path, JSON.stringify({ schema_version: 1, model, suite, subsets, scores_file: `${model}.scores.jsonl` }));
+  writeFileSync(path, JSON.stringify(resultsFor({ model, suite, subsets, scores_file: `${model}.scores.jsonl` })));
   return path;
 }
 
@@ -194,7 +195,7 @@ describe('rmbench analyze: bad input', () => {
     expectUserError(rmbench(['analyze', a!, lying]), /F\.json: its scores file disagrees with its results for subset s1/);
     const orphan = writeRun(dir, 'G', KEYS.map(([s, id]): Item => [s, id, 1]));
     writeFileSync(orphan.replace(/\.json$/, '.scores.jsonl'), '{"key": ');
-    expectUserError(rmbench(['analyze', b!, orphan]), /G\.scores\.jsonl: cannot read the per-pair scores/);
+    expectUserError(rmbench(['analyze', b!, orphan]), /G\.scores\.jsonl: line 1: not JSON/);
     const flat = writeRun(dir, 'H', KEYS.map(([s, id]): Item => [s, id, 1]));
     expectUserError(rmbench(['analyze', a!, flat]), /every margin of model H is the same/);
     expectUserError(rmbench(['analyze', a!, b!, '--strong', '-1']), /--strong.*non-negative number/);

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { importResults } from '../src/commands/import-results.js';
+import { importResults } from '../src/interop/import-results.js';
 import { UserError } from '../src/errors.js';
 import type { Results } from '../src/report/schema.js';
 import { ROOT, rmbench } from './helpers/cli.js';

@@ -16,6 +16,7 @@
  * Items labelled as human ties are left out, as a run leaves them out of accuracy.
  */
 import { UserError } from '../errors.js';
+import { checkSameData } from '../report/data-fingerprint.js';
 import { outcomeValue, type ItemOutcome, type Results } from '../report/schema.js';
 import { readResults, readScores } from '../report/write.js';
 import type { MetricKind } from '../subsets/types.js';
@@ -79,6 +80,8 @@ export interface Analysis {
   subsets: Record<string, SubsetAnalysis>;
   /** `subset/id` of the items every model gets wrong, in suite order. */
   pairs_all_wrong: string[];
+  /** Runs whose data could not be checked (no fingerprint: written by an older rmbench). */
+  warnings: string[];
   /** `subset/id` of the items flagged for review: every model wrong, or a strong ensemble preference for the rejected response. */
   flagged: string[];
   pairs: PairStrength[];
@@ -142,6 +145,7 @@ export function analyze(runs: readonly EnsembleRun[], options: { strongThreshold
     if (other !== undefined) throw new UserError(`${run.path}: model "${run.results.model}" is also the model of ${other}; give each model once`);
     seen.set(run.results.model, run.path);
   }
+  const warnings = checkSameData(runs, 'analyze only runs on the same data');
   const models = runs.map((r) => r.results.model);
   const tables = runs.map(decisions);
   // Every run must cover the same items: a decision missing from one model would be averaged away.
@@ -221,5 +225,6 @@ export function analyze(runs: readonly EnsembleRun[], options: { strongThreshold
     pairs_all_wrong: pairs.filter((p) => p.models_correct === 0).map((p) => p.key),
     flagged: pairs.filter((p) => p.models_correct === 0 || (p.strength !== null && p.strength.mean < -strongThreshold)).map((p) => p.key),
     pairs,
+    warnings,
   };
 }

@@ -6,9 +6,9 @@
  */
 import { UserError } from '../errors.js';
 import type { ItemOutcome, Results } from '../report/schema.js';
-import { checkSameData, dataFingerprint } from '../report/data-fingerprint.js';
+import { checkSameData } from '../report/data-fingerprint.js';
 import { loadSubsets, selectSubsets } from '../subsets/load.js';
-import { defaultManifestPath, resolveSuite } from '../subsets/manifest.js';
+import { dataFingerprint, defaultManifestPath, resolveSuite } from '../subsets/manifest.js';
 import { pairKey } from '../subsets/types.js';
 import { RMBENCH_VERSION } from '../version.js';
 import { mergeScorerReports } from '../scorers/reports.js';

@@ -6,7 +6,6 @@
  */
 import { UserError } from '../errors.js';
 import { aggregate } from '../report/aggregate.js';
-import { dataFingerprint } from '../report/data-fingerprint.js';
 import { confidenceIntervals } from '../report/bootstrap.js';
 import { lengthBias } from '../report/length-bias.js';
 import { RESULTS_SCHEMA_VERSION, type ItemOutcome, type Results } from '../report/schema.js';
@@ -16,7 +15,7 @@ import type { OnnxModelOptions } from '../scorers/onnx-model.js';
 import type { RemoteOptions } from '../scorers/remote/options.js';
 import type { ScoredPair, Scorer } from '../scorers/types.js';
 import { selectSubsets, streamSubset, type SubsetSelection } from '../subsets/load.js';
-import { defaultManifestPath, resolveSuite, type SubsetEntry, type Suite } from '../subsets/manifest.js';
+import { dataFingerprint, defaultManifestPath, resolveSuite, type SubsetEntry, type Suite } from '../subsets/manifest.js';
 import type { Row } from '../subsets/types.js';
 import { RMBENCH_VERSION } from '../version.js';
 import { SubsetAccumulator, decideSubset, rowResponses, type SubsetSummary } from './evaluate.js';

@@ -8,6 +8,7 @@
 import { resolve } from 'node:path';
 import chalk from 'chalk';
 import type { Command } from 'commander';
+import { warn } from './shared.js';
 
 export function register(program: Command): void {
   program
@@ -26,6 +27,7 @@ export function register(program: Command): void {
         import('../version.js'),
       ]);
       const analysis = analyze(readRuns(paths), { strongThreshold: Number(o.strong) });
+      for (const w of analysis.warnings) warn(w);
       // Everything is computed before the first file is written.
       const files: [string, string][] = [];
       if (o.export) {

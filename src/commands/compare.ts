@@ -7,6 +7,7 @@ import chalk from 'chalk';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import type { Comparison } from '../report/compare.js';
+import { warn } from './shared.js';
 
 function render(c: Comparison): string[] {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -50,6 +51,7 @@ export function register(program: Command): void {
       if (!Number.isInteger(resamples) || resamples < 100) throw new UserError(`--resamples must be an integer >= 100, got ${o.resamples}`);
       const [{ readRun }, { compareRuns }] = await Promise.all([import('../interop/read-run.js'), import('../report/compare.js')]);
       const comparison = compareRuns(readRun(a), readRun(b), { alpha, resamples });
+      for (const w of comparison.warnings) warn(w);
       console.log(o.json ? JSON.stringify(comparison, null, 2) : render(comparison).join('\n'));
     });
 }

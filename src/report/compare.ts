@@ -7,6 +7,7 @@
  */
 import { UserError } from '../errors.js';
 import { pearson } from '../stats.js';
+import { checkSameData } from './data-fingerprint.js';
 import { GATE_DEFAULTS, gate, holm, type GateRun } from './gate.js';
 import type { ItemOutcome } from './schema.js';
 
@@ -49,6 +50,8 @@ export interface Comparison {
   significance:
     | { method: 'paired-bootstrap-holm'; alpha: number; resamples: number; seed: number; comparisons: ScoreDifference[] }
     | { skipped: string };
+  /** Runs whose data could not be checked (no fingerprint: written by an older rmbench). */
+  warnings: string[];
 }
 
 export interface CompareOptions {
@@ -103,6 +106,7 @@ export function compareRuns(a: GateRun, b: GateRun, options: CompareOptions = {}
   if (ra.suite.name !== rb.suite.name || ra.suite.version !== rb.suite.version) {
     throw new UserError(`cannot compare suite ${ra.suite.name} v${ra.suite.version} (${a.path}) with ${rb.suite.name} v${rb.suite.version} (${b.path})`);
   }
+  const warnings = checkSameData([a, b], 'compare only runs on the same data');
   const itemsA = counted(a);
   const itemsB = counted(b);
   const names = Object.keys(ra.subsets);
@@ -144,6 +148,7 @@ export function compareRuns(a: GateRun, b: GateRun, options: CompareOptions = {}
     flips,
     subsets,
     significance: significance(a, b, { alpha, resamples, seed }),
+    warnings,
   };
 }
 

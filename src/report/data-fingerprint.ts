@@ -2,18 +2,12 @@
  * @file Data fingerprints. A suite's name and version do not prove two runs read the same data (a
  * re-imported or edited file keeps them), so every run records the sha256 of what it read, and the
  * gate, the leaderboard and merge refuse to mix runs whose fingerprints differ. Results written
- * before rmbench recorded fingerprints have none: they are still read, with a warning that the
+ * before rmbench recorded fingerprints have none (the fingerprint itself: dataFingerprint in
+ * src/subsets/manifest.ts): they are still read, with a warning that the
  * check could not be made.
  */
-import { createHash } from 'node:crypto';
 import { UserError } from '../errors.js';
 import type { Results } from './schema.js';
-
-/** sha256 over the (subset name, file sha256) pairs of the manifest entries read, sorted by name. */
-export function dataFingerprint(entries: readonly { name: string; sha256: string }[]): string {
-  const pairs = entries.map((e) => [e.name, e.sha256] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return createHash('sha256').update(JSON.stringify(pairs)).digest('hex');
-}
 
 export interface ResultsFile {
   path: string;

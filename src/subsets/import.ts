@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { UserError, ValidationError } from '../errors.js';
 import { readRegularFile, toJson, withFileLock, writeFileAtomic, writeFilesAtomic } from '../io.js';
 import { rowsToArrow, sha256 } from './arrow.js';
-import { MANIFEST_VERSION, checkName, readManifest, staysInside, validateManifest, type Manifest, type SubsetEntry, type SuiteEntry } from './manifest.js';
+import { MANIFEST_VERSION, checkName, dataFingerprint, readManifest, staysInside, validateManifest, type Manifest, type SubsetEntry, type SuiteEntry } from './manifest.js';
 import { METRIC_KINDS, type Message, type MetricKind, type PairRow, type Prompt, type Row } from './types.js';
 
 /** Target field -> column name in the user's file. */
@@ -223,11 +223,6 @@ function readSectionsFile(path: string): SectionsFile {
   return parsed.data;
 }
 
-/** A short fingerprint of a suite's data: its subsets' names and checksums. */
-function dataFingerprint(subsets: readonly SubsetEntry[]): string {
-  return sha256(new TextEncoder().encode(subsets.map((s) => `${s.name}:${s.sha256}`).sort().join('\n'))).slice(0, 8);
-}
-
 export async function importData(options: ImportOptions): Promise<ImportResult> {
   checkName('suite', options.suite);
   const manifestPath = resolve(options.manifestPath);
@@ -309,12 +304,15 @@ export async function importData(options: ImportOptions): Promise<ImportResult> 
     const dataChanged = previous !== undefined && added.length + changed.length > 0 ? { previousVersion: previous.version, added, changed } : undefined;
     // Changed data gets a new version (its data fingerprint as semver build metadata), so results
     // of the old and the new data can be told apart.
-    const version = options.version ?? (dataChanged ? `${dataChanged.previousVersion.split('+')[0]}+${dataFingerprint(subsets)}` : (previous?.version ?? '1'));
+    const version = options.version ?? (dataChanged ? `${dataChanged.previousVersion.split('+')[0]}+${dataFingerprint(subsets).slice(0, 8)}` : (previous?.version ?? '1'));
     const suite: SuiteEntry = {
       version,
       ...(options.description ?? previous?.description ? { description: options.description ?? previous?.description } : {}),
       ...(options.source ?? previous?.source ? { source: options.source ?? previous?.source } : {}),
       ...(options.license ?? previous?.license ? { license: options.license ?? previous?.license } : {}),
+      // How the suite is scored stays with it across re-imports.
+      ...(previous?.best_of_n_ties ? { best_of_n_ties: previous.best_of_n_ties } : {}),
+      ...(previous?.overall_note ? { overall_note: previous.overall_note } : {}),
       sections: sectionWeights,
       subsets,
     };

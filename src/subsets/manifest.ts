@@ -3,6 +3,7 @@
  * file (relative to the manifest), checksum, row count, section, weight and metric kind; each suite
  * names its sections' weights in the overall score. Nothing about a benchmark is hard-coded.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -145,4 +146,14 @@ export function resolveSuite(manifestPath: string, name: string): Suite {
     throw new UserError(`${manifestPath}: no suite "${name}" (available: ${known.length ? known.join(', ') : 'none'})`);
   }
   return { ...suite, name, root: dirname(manifestPath), manifestPath };
+}
+
+/**
+ * A suite's data fingerprint: sha256 over the (subset name, file sha256) pairs of the manifest
+ * entries read, sorted by name. Results record it (gate, leaderboard, merge and compare refuse to
+ * mix fingerprints); a re-import of changed data puts its first 8 digits in the suite's version.
+ */
+export function dataFingerprint(entries: readonly { name: string; sha256: string }[]): string {
+  const pairs = entries.map((e) => [e.name, e.sha256] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify(pairs)).digest('hex');
 }
