@@ -54,6 +54,8 @@ export interface GraphSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   readonly inputMetadata: readonly ort.InferenceSession.ValueMetadata[];
+  /** Declared outputs, when the graph declares them (shapes with symbolic axes such as "sequence"). */
+  readonly outputMetadata?: readonly ort.InferenceSession.ValueMetadata[];
   run(feeds: Record<string, ort.Tensor>, fetches: string[]): Promise<Record<string, ort.OnnxValue>>;
   release(): Promise<void>;
 }
@@ -82,6 +84,29 @@ export function inputProblems(inputs: readonly ort.InferenceSession.ValueMetadat
   }
   return problems;
 }
+
+/**
+ * Outputs, among `names`, declared with input_ids' sequence axis (e.g. logits [batch, sequence]): one
+ * value per token, not per response. Reading column 0 of such an output would score the first token.
+ */
+export function sequenceAxisOutputs(session: Pick<GraphSession, 'inputMetadata' | 'outputMetadata'>, names: readonly string[]): string[] {
+  const ids = session.inputMetadata.find((i) => i.name === 'input_ids');
+  const sequenceAxis = ids?.isTensor ? ids.shape[1] : undefined;
+  // Only a named axis says anything: KServe writes every dynamic axis as -1.
+  if (typeof sequenceAxis !== 'string' || sequenceAxis === '' || sequenceAxis === '-1') return [];
+  return (session.outputMetadata ?? [])
+    .filter((o) => names.includes(o.name) && o.isTensor && o.shape.slice(1).includes(sequenceAxis))
+    .map((o) => `output "${o.name}" is [${(o as { shape: readonly (number | string)[] }).shape.join(', ')}]`);
+}
+
+/** Values per response of an output, where the graph declares every axis after the batch. */
+function declaredWidth(session: GraphSession, name: string): number | undefined {
+  const meta = session.outputMetadata?.find((o) => o.name === name);
+  if (!meta?.isTensor || !meta.shape.slice(1).every((d) => typeof d === 'number')) return undefined;
+  return (meta.shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
+}
+
+const PER_TOKEN_HINT = 'rmbench needs one reward per response: export the graph with the pooled reward (e.g. logits [batch, 1])';
 
 /** float32 values of an output tensor (float16 and float64 outputs are converted). */
 export function floatValues(tensor: ort.Tensor): Float32Array {
@@ -125,6 +150,8 @@ export class OnnxResponseModel {
   private readonly batchPolicy: BatchPolicy;
   private warnedDoubleBos = false;
   private readonly caches = new Map<string, ScoreCache>();
+  /** Values per response of each output read so far: a change means the output has a sequence axis. */
+  private readonly widths = new Map<string, { width: number; tokens: number }>();
 
   private constructor(
     readonly folder: ModelFolder,
@@ -200,7 +227,11 @@ export class OnnxResponseModel {
     const model = await OnnxResponseModel.open(folder, options);
     try {
       model.requireOutputs(outputs.required, outputs.hint);
-      await model.checkPadding([...outputs.required, ...(outputs.optional ?? []).filter((n) => model.hasOutput(n))]);
+      const read = [...outputs.required, ...(outputs.optional ?? []).filter((n) => model.hasOutput(n))];
+      const perToken = sequenceAxisOutputs(model.session, read);
+      if (perToken.length) throw new UserError(`${folder.onnxPath}: ${perToken.join('; ')}: one value per token; ${PER_TOKEN_HINT}`);
+      await model.probeOutputWidths(read);
+      await model.checkPadding(read);
       return model;
     } catch (err) {
       await model.dispose();
@@ -233,7 +264,10 @@ export class OnnxResponseModel {
   /** Token ids of one response (and of its prompt alone, for graphs with prompt inputs). */
   private sequence(input: ResponseInput, text = this.format(input), promptText = this.promptInputs ? this.formatPrompt(input) : undefined): Sequence {
     const tokenizer = this.text.tokenizer;
-    return { ids: tokenizer.encode(text), ...(promptText === undefined ? {} : { prompt: tokenizer.encode(promptText, 'left') }) };
+    const ids = tokenizer.encode(text);
+    // Nothing to read would give every such response the same score.
+    if (!ids.length) throw new UserError(`${this.folder.path}: a ${this.text.format.value} text of ${text.length} characters tokenises to no tokens (${JSON.stringify(text.slice(0, 80))})`);
+    return { ids, ...(promptText === undefined ? {} : { prompt: tokenizer.encode(promptText, 'left') }) };
   }
 
   /**
@@ -246,7 +280,11 @@ export class OnnxResponseModel {
     const key = cacheKey({ sha256: this.sha256, config, outputs: [...outputs].sort() });
     let cache = this.caches.get(key);
     if (!cache) {
-      cache = ScoreCache.open(this.options.cacheDir, key);
+      const widths = Object.fromEntries(outputs.map((name) => [name, declaredWidth(this.session, name)]));
+      cache = ScoreCache.open(this.options.cacheDir, key, { names: outputs, widths });
+      if (cache.loaded.corrupt) {
+        this.options.onWarning?.(`score cache ${cache.dir}: ${cache.loaded.corrupt} corrupt line(s) (checksum, values or width wrong) ignored; their texts are scored again`);
+      }
       this.caches.set(key, cache);
     }
     return cache;
@@ -357,6 +395,25 @@ export class OnnxResponseModel {
     return worst;
   }
 
+  /**
+   * Refuses outputs whose width follows the sequence length (one value per token, under an axis
+   * name that does not say so): runs a probe text, and the same text one token shorter.
+   */
+  async probeOutputWidths(outputs: readonly string[]): Promise<void> {
+    const [probe] = PROBE.map((input) => this.sequence(input));
+    const shorter = { ...probe!, ids: probe!.ids.slice(0, -1) };
+    const [full] = await this.runBatch([probe!], outputs, this.paddingSide, false);
+    const [cut] = await this.runBatch([shorter], outputs, this.paddingSide, false);
+    for (const name of outputs) {
+      const [a, b] = [full![name]!.length, cut![name]!.length];
+      if (a !== b) {
+        throw new UserError(
+          `${this.folder.onnxPath}: output "${name}" has ${a} values for a text of ${probe!.ids.length} tokens and ${b} for ${shorter.ids.length} tokens: one value per token; ${PER_TOKEN_HINT}`,
+        );
+      }
+    }
+  }
+
   /** Largest relative change padding may make (reduced-precision variants get more room). */
   get paddingTolerance(): number {
     return this.folder.dtype === 'fp32' ? 1e-3 : 1e-2;
@@ -418,6 +475,7 @@ export class OnnxResponseModel {
       if (tensor.dims[0] !== size || !['float32', 'float16', 'float64'].includes(tensor.type)) {
         throw new UserError(`${this.folder.onnxPath}: output "${name}" is ${tensor.type} ${JSON.stringify(tensor.dims)}, expected float [batch, ...]`);
       }
+      this.checkWidth(name, tensor.size / size, text.length);
       return floatValues(tensor);
     });
     return Array.from({ length: size }, (_, b) => {
@@ -429,6 +487,17 @@ export class OnnxResponseModel {
       });
       return row;
     });
+  }
+
+  /** An output's values per response must not change with the batch's sequence length. */
+  private checkWidth(name: string, width: number, tokens: number): void {
+    const seen = this.widths.get(name);
+    if (!seen) this.widths.set(name, { width, tokens });
+    else if (seen.width !== width) {
+      throw new UserError(
+        `${this.folder.onnxPath}: output "${name}" has ${seen.width} values per response in a batch of ${seen.tokens} tokens and ${width} in one of ${tokens}: one value per token; ${PER_TOKEN_HINT}`,
+      );
+    }
   }
 
   /** Pads sequences to their longest on one side; mask from the lengths, positions from the mask. */
