@@ -10,7 +10,7 @@ import type * as ort from 'onnxruntime-node';
 import { UserError, errorMessage } from '../errors.js';
 import { transformMatrix } from './armorm.js';
 import { DTYPES, KIND_OUTPUTS, outputNames, readModelFolder, variantFiles, type Dtype, type ModelFolder } from './model-folder.js';
-import { inputProblems, OnnxResponseModel, sequenceAxisOutputs } from './onnx-model.js';
+import { inputProblems, OnnxResponseModel, sequenceAxisProblem } from './onnx-model.js';
 import { openSession, type Device } from './onnx-session.js';
 import { loadTextSetup, type Setting, type TextSetup } from './text-setup.js';
 import type { Side } from './tokenize.js';
@@ -96,8 +96,8 @@ const FLOAT_TYPES = new Set(['float32', 'float16', 'float64']);
 /** Problems with the graph's outputs for the folder's kind. */
 function outputProblems(folder: ModelFolder, session: ort.InferenceSession, outputs: ValueInfo[], kindOutputs: KindOutput[]): string[] {
   const problems: string[] = [];
-  const perToken = sequenceAxisOutputs(session, kindOutputs.map((o) => o.name));
-  if (perToken.length) problems.push(`${perToken.join('; ')}: one value per token, not one reward per response; export the graph with the pooled reward (e.g. logits [batch, 1])`);
+  const perToken = sequenceAxisProblem(session, kindOutputs.map((o) => o.name));
+  if (perToken) problems.push(perToken);
   const missing = kindOutputs.filter((o) => o.required && !o.present);
   if (missing.length) {
     const field = folder.rmbench.scorer === 'bradley-terry' ? 'rmbench.output' : 'rmbench.outputs';
@@ -233,7 +233,6 @@ export async function inspectModel(dir: string, options: InspectOptions = {}): P
       const model = OnnxResponseModel.fromParts(folder, text, opened);
       const probed = result.kind_outputs.filter((o) => o.present).map((o) => o.name);
       try {
-        await model.probeOutputWidths(probed);
         const probe = { left: await model.paddingProbe(probed, 'left'), right: await model.paddingProbe(probed, 'right'), tolerance: model.paddingTolerance };
         result.padding!.probe = probe;
         const side = text.paddingSide.value;

@@ -89,7 +89,7 @@ export function inputProblems(inputs: readonly ort.InferenceSession.ValueMetadat
  * Outputs, among `names`, declared with input_ids' sequence axis (e.g. logits [batch, sequence]): one
  * value per token, not per response. Reading column 0 of such an output would score the first token.
  */
-export function sequenceAxisOutputs(session: Pick<GraphSession, 'inputMetadata' | 'outputMetadata'>, names: readonly string[]): string[] {
+function sequenceAxisOutputs(session: Pick<GraphSession, 'inputMetadata' | 'outputMetadata'>, names: readonly string[]): string[] {
   const ids = session.inputMetadata.find((i) => i.name === 'input_ids');
   const sequenceAxis = ids?.isTensor ? ids.shape[1] : undefined;
   // Only a named axis says anything: KServe writes every dynamic axis as -1.
@@ -106,7 +106,13 @@ function declaredWidth(session: GraphSession, name: string): number | undefined 
   return (meta.shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
 }
 
-const PER_TOKEN_HINT = 'rmbench needs one reward per response: export the graph with the pooled reward (e.g. logits [batch, 1])';
+const PER_TOKEN_HINT = 'one value per token; rmbench needs one reward per response: export the graph with the pooled reward (e.g. logits [batch, 1])';
+
+/** The problem with outputs declared with the sequence axis (sequenceAxisOutputs), or null. */
+export function sequenceAxisProblem(session: Pick<GraphSession, 'inputMetadata' | 'outputMetadata'>, names: readonly string[]): string | null {
+  const perToken = sequenceAxisOutputs(session, names);
+  return perToken.length ? `${perToken.join('; ')}: ${PER_TOKEN_HINT}` : null;
+}
 
 /** float32 values of an output tensor (float16 and float64 outputs are converted). */
 export function floatValues(tensor: ort.Tensor): Float32Array {
@@ -228,9 +234,7 @@ export class OnnxResponseModel {
     try {
       model.requireOutputs(outputs.required, outputs.hint);
       const read = [...outputs.required, ...(outputs.optional ?? []).filter((n) => model.hasOutput(n))];
-      const perToken = sequenceAxisOutputs(model.session, read);
-      if (perToken.length) throw new UserError(`${folder.onnxPath}: ${perToken.join('; ')}: one value per token; ${PER_TOKEN_HINT}`);
-      await model.probeOutputWidths(read);
+      model.requirePerResponse(read);
       await model.checkPadding(read);
       return model;
     } catch (err) {
@@ -245,6 +249,12 @@ export class OnnxResponseModel {
     if (missing.length) {
       throw new UserError(`${this.folder.onnxPath}: no output ${missing.map((n) => `"${n}"`).join(', ')} (outputs: ${this.session.outputNames.join(', ')}); ${hint}`);
     }
+  }
+
+  /** Refuses outputs declared with the sequence axis (the padding probe catches the others). */
+  requirePerResponse(names: readonly string[]): void {
+    const problem = sequenceAxisProblem(this.session, names);
+    if (problem) throw new UserError(`${this.folder.onnxPath}: ${problem}`);
   }
 
   hasOutput(name: string): boolean {
@@ -380,10 +390,17 @@ export class OnnxResponseModel {
    * Does padding change the outputs? Runs a short probe text alone, then padded beside a longer one
    * on the given side; returns the largest relative difference over the outputs. A graph that pools
    * the last token by position, or by comparing ids with a pad id other than the one fed, fails it.
+   * The two batches differ in length, so an output with a sequence axis (one value per token) is
+   * refused here by the width check of runBatch, whatever its axis is named.
    */
   async paddingProbe(outputs: readonly string[], side: Side): Promise<number> {
     const [short, long] = PROBE.map((input) => this.sequence(input));
-    if (short!.ids.length === long!.ids.length && short!.prompt?.length === long!.prompt?.length) return 0; // max_length: nothing to pad
+    if (short!.ids.length === long!.ids.length && short!.prompt?.length === long!.prompt?.length) {
+      // max_length: nothing to pad. Still run two lengths, for the width check.
+      await this.runBatch([short!], outputs, side, false);
+      await this.runBatch([{ ...short!, ids: short!.ids.slice(0, -1) }], outputs, side, false);
+      return 0;
+    }
     const [alone] = await this.runBatch([short!], outputs, side, false);
     const [, padded] = await this.runBatch([long!, short!], outputs, side, false);
     let worst = 0;
@@ -393,25 +410,6 @@ export class OnnxResponseModel {
       for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(a[i]!)));
     }
     return worst;
-  }
-
-  /**
-   * Refuses outputs whose width follows the sequence length (one value per token, under an axis
-   * name that does not say so): runs a probe text, and the same text one token shorter.
-   */
-  async probeOutputWidths(outputs: readonly string[]): Promise<void> {
-    const [probe] = PROBE.map((input) => this.sequence(input));
-    const shorter = { ...probe!, ids: probe!.ids.slice(0, -1) };
-    const [full] = await this.runBatch([probe!], outputs, this.paddingSide, false);
-    const [cut] = await this.runBatch([shorter], outputs, this.paddingSide, false);
-    for (const name of outputs) {
-      const [a, b] = [full![name]!.length, cut![name]!.length];
-      if (a !== b) {
-        throw new UserError(
-          `${this.folder.onnxPath}: output "${name}" has ${a} values for a text of ${probe!.ids.length} tokens and ${b} for ${shorter.ids.length} tokens: one value per token; ${PER_TOKEN_HINT}`,
-        );
-      }
-    }
   }
 
   /** Largest relative change padding may make (reduced-precision variants get more room). */
@@ -495,7 +493,7 @@ export class OnnxResponseModel {
     if (!seen) this.widths.set(name, { width, tokens });
     else if (seen.width !== width) {
       throw new UserError(
-        `${this.folder.onnxPath}: output "${name}" has ${seen.width} values per response in a batch of ${seen.tokens} tokens and ${width} in one of ${tokens}: one value per token; ${PER_TOKEN_HINT}`,
+        `${this.folder.onnxPath}: output "${name}" has ${seen.width} values per response in a batch of ${seen.tokens} tokens and ${width} in one of ${tokens}: ${PER_TOKEN_HINT}`,
       );
     }
   }

@@ -139,6 +139,13 @@ export class ModelTokenizer {
     return new ModelTokenizer(this.tokenizer, settings);
   }
 
+  /** One more than the largest token id the tokenizer knows (its vocabulary and added tokens). */
+  get vocabularySize(): number {
+    let size = 0;
+    for (const id of this.tokenizer.get_vocab().values()) size = Math.max(size, id + 1);
+    return size;
+  }
+
   /** Whether the tokenizer's own special tokens include BOS before the text. */
   get addsBos(): boolean {
     return this.bosTokenId !== null && this.prefix.includes(this.bosTokenId);
