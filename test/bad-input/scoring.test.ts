@@ -19,6 +19,7 @@ import { keptContent, type Side } from '../../src/scorers/tokenize.js';
 import { loadSubsets } from '../../src/subsets/load.js';
 import { BUNDLED_MANIFEST, resolveSuite } from '../../src/subsets/manifest.js';
 import { ROOT, rmbench, type CliResult } from '../helpers/cli.js';
+import { rmbenchAsync } from '../helpers/remote.js';
 import { tempDir, writeSuite, type FixtureSubset } from '../helpers/suite.js';
 import { LLAMA3_BOS, writeBagOfWordsModel, writeDecoderModel, writeTokenizer } from '../helpers/tiny-models.js';
 
@@ -224,13 +225,16 @@ describe('a reward output with a sequence axis is refused, not read at token 0',
   it.each([
     ['declared [batch, sequence]', 'sequence', /output "logits" is \[batch, sequence\]: one value per token; rmbench needs one reward per response/],
     ['under another axis name', 'positions', /output "logits" has \d+ values per response in a batch of \d+ tokens and \d+ in one of \d+: one value per token/],
-  ])('%s: run and inspect exit 1', (_, axis, message) => {
+  ])('%s: run, inspect and serve exit 1', async (_, axis, message) => {
     const dir = tempDir();
     const model = join(dir, 'per-token');
     writePerTokenModel(model, axis);
     const { out, scores, args } = runIn(dir, model, suite(dir));
     expectRefused(() => rmbench(args), message, [out, scores]);
     expectRefused(() => rmbench(['inspect', model]), message);
+    // serve would hand the per-token vector to vLLM/TEI clients, which read its first value.
+    const served = await rmbenchAsync(['serve', model, '--port', '0'], {}, 30_000);
+    expectRefused(() => served, message);
   });
 });
 
