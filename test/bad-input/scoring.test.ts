@@ -8,6 +8,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../tools/onnx/graph.js';
 import { rowResponses } from '../../src/bench/evaluate.js';
@@ -203,6 +204,27 @@ describe('windowed tokenisation keeps exactly the token ids of whole-text tokeni
     expect(left.windowed).toBeGreaterThan(texts.length / 4);
     expect(right.windowed).toBeGreaterThan(sample.length / 10);
   }, 600_000);
+
+  it('on generated texts (words, runs without spaces, special tokens, emoji, odd whitespace) for a Unigram tokenizer that never pre-splits (use-lite) and a word-level one with special tokens', async () => {
+    const dir = tempDir();
+    writeDecoderModel(join(dir, 'llama'), { weights: { sure: 1, here: 1 }, pooling: 'index' });
+    const tokenizers = await Promise.all([USE_LITE, join(dir, 'llama')].map(async (path) => (await loadTextSetup(readModelFolder(path))).tokenizer.tokenizer));
+    const fragments = ['Sure', ' ', 'here', ' is', '  ', '\n', '\n\n', '\t', 'aaaaaaaa', 'ab', '.', ',', '!!', '42', '1234567', '<|eot_id|>', LLAMA3_BOS, '😀', 'é', 'naïve', '日本語', 'User:', 'Assistant:'];
+    const text = fc.array(fc.constantFrom(...fragments), { minLength: 1, maxLength: 600, size: 'max' }).map((parts) => parts.join(''));
+    let windowed = 0;
+    fc.assert(
+      fc.property(text, fc.constantFrom(0, 1), fc.constantFrom<Side>('left', 'right'), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 8, max: 128 }), (t, which, side, need, firstWindow) => {
+        const tokenizer = tokenizers[which]!;
+        const encode = (x: string) => tokenizer.encode(x, { add_special_tokens: false });
+        const compared = compareWindowed(encode, [t], side, need, firstWindow);
+        expect(compared.mismatches).toEqual([]);
+        windowed += compared.windowed;
+      }),
+      { seed: 17, numRuns: Number(process.env.RMBENCH_FUZZ_RUNS ?? 200) },
+    );
+    // Most cases were decided by windows, not by tokenising the whole text.
+    expect(windowed).toBeGreaterThan(Number(process.env.RMBENCH_FUZZ_RUNS ?? 200) / 4);
+  }, 120_000);
 });
 
 /** A Bradley-Terry graph whose "logits" hold one value per token: [batch, `axis`]. */
