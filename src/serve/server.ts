@@ -319,6 +319,7 @@ export class RmbenchServer {
     checkTextSize(texts!);
     const sequences = await this.served.encodeTexts(texts!, { maxLength: truncate ? limit : null, truncationSide: side, addSpecialTokens: true });
     for (const s of sequences) {
+      if (s.ids.length === 0) bad('Input validation error: `inputs` cannot be empty');
       if (!s.complete || (limit !== null && s.ids.length > limit)) {
         throw new HttpError(413, `Input validation error: \`inputs\` must have less than ${limit} tokens. Given: ${s.complete ? s.ids.length : `more than ${limit}`}`);
       }

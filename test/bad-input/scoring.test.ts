@@ -168,25 +168,27 @@ describe('texts of any length', () => {
 });
 
 /**
- * Windows cut as small as `firstWindow` against whole-text tokenisation, on one side of each text;
- * counts the texts decided by windows (the others were tokenised whole).
+ * Windows starting at each of `firstWindows` (undefined: the default) against whole-text
+ * tokenisation, on one side of each text; counts the texts decided by windows of the first size.
  */
-function compareWindowed(encode: (text: string) => number[], texts: readonly string[], side: Side, need: number, firstWindow: number) {
+function compareWindowed(encode: (text: string) => number[], texts: readonly string[], side: Side, need: number, firstWindows: readonly (number | undefined)[]) {
   let windowed = 0;
   const mismatches: string[] = [];
   for (const text of texts) {
     const whole = encode(text);
-    const kept = keptContent((t) => (t === text ? whole : encode(t)), text, side, need, firstWindow);
-    if (kept.whole) continue;
-    windowed++;
-    const expected = side === 'left' ? whole.slice(whole.length - kept.ids.length) : whole.slice(0, kept.ids.length);
-    if (whole.length <= need || kept.ids.join() !== expected.join()) mismatches.push(text.slice(0, 80));
+    firstWindows.forEach((firstWindow, i) => {
+      const kept = keptContent((t) => (t === text ? whole : encode(t)), text, side, need, firstWindow);
+      if (kept.whole) return;
+      if (i === 0) windowed++;
+      const expected = side === 'left' ? whole.slice(whole.length - kept.ids.length) : whole.slice(0, kept.ids.length);
+      if (whole.length <= need || kept.ids.join() !== expected.join()) mismatches.push(`first window ${firstWindow ?? 'default'}: ${text.slice(0, 80)}`);
+    });
   }
   return { windowed, mismatches };
 }
 
 describe('windowed tokenisation keeps exactly the token ids of whole-text tokenisation', () => {
-  it('on every RewardBench v1 text of models/use-lite-bt (and every 8th, keeping the start), with windows cut as small as 64 characters', async () => {
+  it('on every RewardBench v1 text of models/use-lite-bt (and every 8th, keeping the start), with windows as small as 64 characters and the default ones', async () => {
     const setup = await loadTextSetup(readModelFolder(USE_LITE));
     const texts = [
       ...new Set(loadSubsets(resolveSuite(BUNDLED_MANIFEST, 'rewardbench-v1')).flatMap((s) => s.rows.flatMap(rowResponses)).map((r) => setup.text(r.prompt, r.response))),
@@ -194,9 +196,9 @@ describe('windowed tokenisation keeps exactly the token ids of whole-text tokeni
     expect(texts.length).toBeGreaterThan(5900); // 5,970 responses, a few identical
     const encode = (text: string) => setup.tokenizer.tokenizer.encode(text, { add_special_tokens: false });
     // 129: the 128 tokens use-lite-bt reads, and one for a BOS that might be dropped.
-    const left = compareWindowed(encode, texts, 'left', 129, 64);
+    const left = compareWindowed(encode, texts, 'left', 129, [64, undefined]);
     const sample = texts.filter((_, i) => i % 8 === 0);
-    const right = compareWindowed(encode, sample, 'right', 129, 64);
+    const right = compareWindowed(encode, sample, 'right', 129, [64]);
     console.log(`texts decided by windows: ${left.windowed} of ${texts.length} keeping the end, ${right.windowed} of ${sample.length} keeping the start`);
     expect(left.mismatches).toEqual([]);
     expect(right.mismatches).toEqual([]);
@@ -216,7 +218,7 @@ describe('windowed tokenisation keeps exactly the token ids of whole-text tokeni
       fc.property(text, fc.constantFrom(0, 1), fc.constantFrom<Side>('left', 'right'), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 8, max: 128 }), (t, which, side, need, firstWindow) => {
         const tokenizer = tokenizers[which]!;
         const encode = (x: string) => tokenizer.encode(x, { add_special_tokens: false });
-        const compared = compareWindowed(encode, [t], side, need, firstWindow);
+        const compared = compareWindowed(encode, [t], side, need, [firstWindow]);
         expect(compared.mismatches).toEqual([]);
         windowed += compared.windowed;
       }),

@@ -117,6 +117,11 @@ describe('rmbench serve: token ids and tensors', () => {
     expect(ok.status).toBe(200);
   });
 
+  it('an empty text gets 400 on TEI as on vLLM (not the score of no tokens)', async () => {
+    expectRefusal(await post('/predict', { inputs: '' }), 400, /`inputs` cannot be empty/);
+    expectRefusal(await post('/pooling', { input: [''] }), 400, /an input has no tokens/);
+  });
+
   it('a path with broken percent-encoding gets 400', async () => {
     const r = await fetch(`${server.url}/v2/models/%E0%A4%A/infer`, { method: 'POST', body: '{}' });
     expect(r.status).toBe(400);
