@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Results } from '../src/report/schema.js';
-import { ScoreCache, cacheKey } from '../src/scorers/cache.js';
+import { CACHE_FORMAT, ScoreCache, cacheKey } from '../src/scorers/cache.js';
 import { CLI, ROOT, rmbench } from './helpers/cli.js';
 import { tempDir } from './helpers/suite.js';
 import { writeBagOfWordsModel } from './helpers/tiny-models.js';
@@ -21,28 +21,28 @@ describe('ScoreCache', () => {
     const key = cacheKey({ b: 2, a: [1, { y: 1, x: 2 }] });
     expect(key).toBe(cacheKey({ a: [1, { x: 2, y: 1 }], b: 2 }));
     const values = Float32Array.of(0.1, -1e-30, 3.4028234663852886e38, Math.PI, 1 / 3);
-    const a = ScoreCache.open(root, key);
-    const b = ScoreCache.open(root, key);
+    const a = ScoreCache.open(root, key, { names: ['logits'] });
+    const b = ScoreCache.open(root, key, { names: ['logits'] });
     a.put([['t1', { logits: values }]]);
-    b.put([['t2', { logits: Float32Array.of(7) }]]);
+    b.put([['t2', { logits: Float32Array.of(7, 8, 9, 10, 11) }]]);
     a.close();
     b.close();
-    expect(readdirSync(join(root, 'v1', key))).toHaveLength(2);
-    const again = ScoreCache.open(root, key);
+    expect(readdirSync(join(root, CACHE_FORMAT, key))).toHaveLength(2);
+    const again = ScoreCache.open(root, key, { names: ['logits'] });
     expect(again.size).toBe(2);
     expect(Buffer.from(again.get('t1')!.logits!.buffer)).toEqual(Buffer.from(values.buffer));
   });
 
   it('ignores a line cut short by a kill', () => {
     const root = tempDir();
-    const cache = ScoreCache.open(root, 'k');
+    const cache = ScoreCache.open(root, 'k', { names: ['x'] });
     cache.put([['t1', { x: Float32Array.of(1) }]]);
     cache.close();
-    const [segment] = readdirSync(join(root, 'v1', 'k'));
-    appendFileSync(join(root, 'v1', 'k', segment!), '{"t":"t2","o":{"x":[1.2');
-    const again = ScoreCache.open(root, 'k');
+    const [segment] = readdirSync(join(root, CACHE_FORMAT, 'k'));
+    appendFileSync(join(root, CACHE_FORMAT, 'k', segment!), '{"t":"t2","o":{"x":[1.2');
+    const again = ScoreCache.open(root, 'k', { names: ['x'] });
     expect(again.size).toBe(1);
-    expect(again.loaded).toEqual({ lines: 1, skipped: 1 });
+    expect(again.loaded).toEqual({ lines: 1, skipped: 1, corrupt: 0 });
   });
 });
 
@@ -79,8 +79,8 @@ describe('rmbench run with the score cache', () => {
     // Small batches: many cache writes, a long window to kill in.
     const args = (out: string) => ['run', model, '--out', join(dir, out), '--no-progress', '--cache-dir', cacheDir, '--token-budget', '8'];
     const cachedLines = () =>
-      existsSync(join(cacheDir, 'v1'))
-        ? readdirSync(join(cacheDir, 'v1')).flatMap((k) => readdirSync(join(cacheDir, 'v1', k)).map((f) => readFileSync(join(cacheDir, 'v1', k, f), 'utf8').split('\n').filter(Boolean).length)).reduce((a, b) => a + b, 0)
+      existsSync(join(cacheDir, CACHE_FORMAT))
+        ? readdirSync(join(cacheDir, CACHE_FORMAT)).flatMap((k) => readdirSync(join(cacheDir, CACHE_FORMAT, k)).map((f) => readFileSync(join(cacheDir, CACHE_FORMAT, k, f), 'utf8').split('\n').filter(Boolean).length)).reduce((a, b) => a + b, 0)
         : 0;
     // The uninterrupted reference first (no cache): it also says how many distinct texts there are.
     const reference = rmbench(['run', model, '--out', join(dir, 'reference.json'), '--no-progress', '--no-cache']);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
 import type { Results } from '../src/report/schema.js';
+import { CACHE_FORMAT } from '../src/scorers/cache.js';
 import { createScorer } from '../src/scorers/index.js';
 import type { RemoteOptions } from '../src/scorers/remote/options.js';
 import type { ResponseInput } from '../src/scorers/types.js';
@@ -194,9 +195,9 @@ describe('slow, failing and malformed engines (a fake engine in the test)', () =
 describe('the server killed mid-run', () => {
   const cacheDir = join(dir, 'cache');
   const cachedLines = () =>
-    existsSync(join(cacheDir, 'v1'))
-      ? readdirSync(join(cacheDir, 'v1'))
-          .flatMap((k) => readdirSync(join(cacheDir, 'v1', k)).map((f) => readFileSync(join(cacheDir, 'v1', k, f), 'utf8').split('\n').filter(Boolean).length))
+    existsSync(join(cacheDir, CACHE_FORMAT))
+      ? readdirSync(join(cacheDir, CACHE_FORMAT))
+          .flatMap((k) => readdirSync(join(cacheDir, CACHE_FORMAT, k)).map((f) => readFileSync(join(cacheDir, CACHE_FORMAT, k, f), 'utf8').split('\n').filter(Boolean).length))
           .reduce((a, b) => a + b, 0)
       : 0;
 

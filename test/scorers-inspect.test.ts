@@ -21,6 +21,7 @@ describe('inspectModel', () => {
     const dir = bow({ tokenTypeIds: true });
     const i = await inspectModel(dir);
     expect(i.problems).toEqual([]);
+    expect(i.warnings).toEqual([]);
     expect(i).toMatchObject({
       kind: 'bradley-terry',
       model_type: 'bert',
@@ -44,13 +45,14 @@ describe('inspectModel', () => {
     expect(renderInspection(i).join('\n')).toMatch(/scorer bradley-terry[\s\S]*input_ids: int64 \[batch, sequence\][\s\S]*no problems/);
   });
 
-  it('lists a decoder export\'s problems: missing pad token, double BOS, padding on the wrong side', async () => {
+  it('lists a decoder export\'s problem (padding on the wrong side) apart from the fallbacks rmbench handles (missing pad token, double BOS)', async () => {
     const dir = decoder({ rmbench: { padding_side: 'left', add_special_tokens: true }, variants: ['fp16'], externalData: true });
     const i = await inspectModel(dir);
-    expect(i.problems).toHaveLength(3);
-    expect(i.problems[0]).toMatch(/no pad_token in tokenizer_config\.json: rmbench pads with eos_token \(id \d+\)/);
-    expect(i.problems[1]).toMatch(/double BOS: the chat template emits <\|begin_of_text\|> and add_special_tokens adds another/);
-    expect(i.problems[2]).toMatch(/padding on the left \(config\.json rmbench block\) changes the outputs \(relative difference [\d.e-]+\): padding on the right does not; set rmbench\.padding_side to "right"/);
+    expect(i.problems).toHaveLength(1);
+    expect(i.problems[0]).toMatch(/padding on the left \(config\.json rmbench block\) changes the outputs \(relative difference [\d.e-]+\): padding on the right does not; set rmbench\.padding_side to "right"/);
+    expect(i.warnings).toHaveLength(2);
+    expect(i.warnings[0]).toMatch(/no pad_token in tokenizer_config\.json: rmbench pads with eos_token \(id \d+\)/);
+    expect(i.warnings[1]).toMatch(/double BOS: the chat template emits <\|begin_of_text\|> and add_special_tokens adds another/);
     expect(i.padding!.probe!.right).toBe(0);
     expect(i.padding!.probe!.left).toBeGreaterThan(i.padding!.probe!.tolerance);
     expect(i.bos).toEqual({ token: LLAMA3_BOS, template_emits: true, tokenizer_adds: true, double_bos: true });
@@ -69,9 +71,10 @@ describe('inspectModel', () => {
     expect((await inspectModel(dir, { dtype: 'fp16' })).outputs).toEqual([{ name: 'logits', type: 'float16', shape: ['batch', 1] }]);
   });
 
-  it('passes a decoder export with the defaults but for its pad token; the template alone gives one BOS', async () => {
+  it('passes a decoder export with the defaults, warning of its missing pad token; the template alone gives one BOS', async () => {
     const i = await inspectModel(decoder());
-    expect(i.problems).toEqual([expect.stringMatching(/no pad_token/)]);
+    expect(i.problems).toEqual([]);
+    expect(i.warnings).toEqual([expect.stringMatching(/no pad_token/)]);
     expect(i.bos).toMatchObject({ template_emits: true, tokenizer_adds: true, double_bos: false });
     expect(i.text!.add_special_tokens).toEqual({ value: false, from: 'default' });
   });
@@ -119,12 +122,15 @@ describe('rmbench inspect (subprocess)', () => {
     expect(JSON.parse(j.stdout)).toMatchObject({ kind: 'bradley-terry', problems: [] });
   });
 
-  it('exits 1 listing every problem, without a stack trace', () => {
+  it('exits 1 listing every problem, without a stack trace; a warning alone does not fail', () => {
     const r = rmbench(['inspect', decoder({ rmbench: { padding_side: 'left' } }), '--json']);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout).problems).toHaveLength(2);
-    expect(r.stderr).toMatch(/2 problems\n\s+- no pad_token[^\n]*\n\s+- padding on the left/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ problems: [expect.stringMatching(/^padding on the left/)], warnings: [expect.stringMatching(/^no pad_token/)] });
+    expect(r.stderr).toMatch(/^rmbench: \S+: padding on the left/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+    const warned = rmbench(['inspect', decoder()]);
+    expect(warned.code, warned.stderr).toBe(0);
+    expect(warned.stdout).toMatch(/warning: no pad_token[\s\S]*no problems/);
     const missing = rmbench(['inspect', decoder(), '--dtype', 'q8']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/dtype "q8" needs onnx\/model_quantized\.onnx, which is not there/);

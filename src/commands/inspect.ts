@@ -1,11 +1,11 @@
-/** @file `rmbench inspect <model>`: what rmbench would do with a model folder, and its problems (exit 1 if any). */
+/** @file `rmbench inspect <model>`: what rmbench would do with a model folder, its problems (exit 1 if any) and warnings (handled fallbacks; exit 0). */
 import type { Command } from 'commander';
 import { ValidationError } from '../errors.js';
 
 export function register(program: Command): void {
   program
     .command('inspect')
-    .description('check a model folder: scorer kind, inputs/outputs, text format, BOS, padding, pad token, dtype variants; exit 1 on problems')
+    .description('check a model folder: scorer kind, inputs/outputs, text format, BOS, padding, pad token, dtype variants; exit 1 on problems (warnings of handled fallbacks do not fail)')
     .argument('<model>', 'model folder')
     .option('--dtype <dtype>', 'weight variant: fp32 (onnx/model.onnx), fp16 (model_fp16.onnx), q8 (model_quantized.onnx)', 'fp32')
     .option('--device <name>', 'execution provider to load the graph with', 'cpu')

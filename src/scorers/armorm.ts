@@ -97,6 +97,10 @@ export async function createArmoScorer(folder: ModelFolder, options: OnnxModelOp
         const score = row[names.score!]!;
         if (k === null) setUp(rewards.length, gating.length);
         if (score.length !== 1) throw new UserError(`${folder.onnxPath}: "${names.score}" has ${score.length} values per response, expected 1`);
+        // A NaN objective would pass the score check (NaN > tolerance is false) and skew the report.
+        if (!rewards.every(Number.isFinite) || !gating.every(Number.isFinite)) {
+          throw new UserError(`${folder.onnxPath}: non-finite "${names.rewards}" [${rewards.join(', ')}] or "${names.gating}" [${gating.join(', ')}] for a response; check the model's outputs`);
+        }
         const adjusted = applyTransform(rewards, transform);
         let recomputed = 0;
         let scale = 0;

@@ -1,15 +1,16 @@
 /**
  * @file `rmbench inspect`: everything rmbench would do with a model folder, and every problem it
- * sees, without running a benchmark. Each part is loaded on its own (tokenizer, graph) so that one
+ * sees, without running a benchmark. Problems break a run or change its scores (exit 1); warnings
+ * are fallbacks rmbench handles (pad = eos, a de-duplicated BOS) that the folder could make explicit. Each part is loaded on its own (tokenizer, graph) so that one
  * broken part does not hide the others' reports. Returns data; the CLI renders it.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type * as ort from 'onnxruntime-node';
-import { errorMessage } from '../errors.js';
+import { UserError, errorMessage } from '../errors.js';
 import { transformMatrix } from './armorm.js';
 import { DTYPES, KIND_OUTPUTS, outputNames, readModelFolder, variantFiles, type Dtype, type ModelFolder } from './model-folder.js';
-import { inputProblems, OnnxResponseModel } from './onnx-model.js';
+import { inputProblems, OnnxResponseModel, sequenceAxisProblem } from './onnx-model.js';
 import { openSession, type Device } from './onnx-session.js';
 import { loadTextSetup, type Setting, type TextSetup } from './text-setup.js';
 import type { Side } from './tokenize.js';
@@ -65,8 +66,10 @@ export interface Inspection {
   } | null;
   pad_token: { token: string | null; id: number; source: string; config_pad_token_id: number | null } | null;
   bos: { token: string | null; template_emits: boolean | null; tokenizer_adds: boolean; double_bos: boolean } | null;
-  /** Things that make results wrong or runs fail, or that the folder should fix. */
+  /** Things that make runs fail or change their scores: `rmbench inspect` exits 1. */
   problems: string[];
+  /** Fallbacks rmbench handles the way Hugging Face does (the run is right); the folder could make them explicit. */
+  warnings: string[];
   /** Worth knowing, not wrong. */
   notes: string[];
 }
@@ -91,8 +94,10 @@ function listFiles(folder: ModelFolder): { file: string; bytes: number }[] {
 const FLOAT_TYPES = new Set(['float32', 'float16', 'float64']);
 
 /** Problems with the graph's outputs for the folder's kind. */
-function outputProblems(folder: ModelFolder, outputs: ValueInfo[], kindOutputs: KindOutput[]): string[] {
+function outputProblems(folder: ModelFolder, session: ort.InferenceSession, outputs: ValueInfo[], kindOutputs: KindOutput[]): string[] {
   const problems: string[] = [];
+  const perToken = sequenceAxisProblem(session, kindOutputs.map((o) => o.name));
+  if (perToken) problems.push(perToken);
   const missing = kindOutputs.filter((o) => o.required && !o.present);
   if (missing.length) {
     const field = folder.rmbench.scorer === 'bradley-terry' ? 'rmbench.output' : 'rmbench.outputs';
@@ -144,6 +149,7 @@ function kindOutputsOf(folder: ModelFolder, outputs: ValueInfo[] | null): KindOu
 export async function inspectModel(dir: string, options: InspectOptions = {}): Promise<Inspection> {
   const folder = readModelFolder(dir, { dtype: options.dtype });
   const problems: string[] = [];
+  const warnings: string[] = [];
   const notes: string[] = [];
   const variants = variantFiles(folder.rmbench.onnx_file);
   const files = listFiles(folder);
@@ -165,6 +171,7 @@ export async function inspectModel(dir: string, options: InspectOptions = {}): P
     pad_token: null,
     bos: null,
     problems,
+    warnings,
     notes,
   };
 
@@ -190,13 +197,13 @@ export async function inspectModel(dir: string, options: InspectOptions = {}): P
     result.bos = { token: text.bos.token, template_emits: text.bos.templateEmits, tokenizer_adds: text.bos.tokenizerAdds, double_bos: text.bos.doubleBos };
     result.padding = { side: text.paddingSide, probe: null };
     if (tokenizer.padTokenSource !== 'pad_token') {
-      problems.push(`no pad_token in tokenizer_config.json: rmbench pads with ${tokenizer.padTokenSource} (id ${tokenizer.padTokenId}); the attention mask hides it, but set pad_token to make it explicit`);
+      warnings.push(`no pad_token in tokenizer_config.json: rmbench pads with ${tokenizer.padTokenSource} (id ${tokenizer.padTokenId}); the attention mask hides it, but set pad_token to make it explicit`);
     }
     if (configPad !== null && configPad !== tokenizer.padTokenId) {
       notes.push(`config.json pad_token_id is ${configPad} but the tokenizer pads with id ${tokenizer.padTokenId}: an export that finds the last token by comparing ids with pad_token_id will pool at the padding (the padding probe tests this)`);
     }
     if (text.bos.doubleBos) {
-      problems.push(`double BOS: the chat template emits ${text.bos.token} and add_special_tokens adds another; rmbench drops the second (and warns), but set rmbench.add_special_tokens to false or remove bos_token from the template`);
+      warnings.push(`double BOS: the chat template emits ${text.bos.token} and add_special_tokens adds another; rmbench drops the second (and warns), but set rmbench.add_special_tokens to false or remove bos_token from the template`);
     } else if (text.bos.templateEmits === false && text.bos.tokenizerAdds && !text.addSpecialTokens.value) {
       notes.push(`no BOS: the chat template emits none and special tokens are off (as apply_chat_template does); if the model was trained with ${text.bos.token}, set rmbench.add_special_tokens to true`);
     }
@@ -215,7 +222,7 @@ export async function inspectModel(dir: string, options: InspectOptions = {}): P
     result.outputs = metadata(session.outputMetadata);
     result.prompt_inputs = session.inputNames.includes('prompt_input_ids');
     result.kind_outputs = kindOutputsOf(folder, result.outputs);
-    const graphProblems = [...inputProblems(session.inputMetadata), ...outputProblems(folder, result.outputs, result.kind_outputs)];
+    const graphProblems = [...inputProblems(session.inputMetadata), ...outputProblems(folder, session, result.outputs, result.kind_outputs)];
     problems.push(...graphProblems);
     if (folder.rmbench.scorer !== 'bradley-terry' && !result.prompt_inputs) {
       notes.push(
@@ -239,7 +246,8 @@ export async function inspectModel(dir: string, options: InspectOptions = {}): P
           );
         }
       } catch (err) {
-        problems.push(`running the graph on a probe text failed: ${errorMessage(err)}`);
+        // A UserError names what is wrong with the graph's outputs (e.g. one value per token).
+        problems.push(err instanceof UserError ? errorMessage(err) : `running the graph on a probe text failed: ${errorMessage(err)}`);
       }
     }
     await session.release();
@@ -281,6 +289,7 @@ export function renderInspection(i: Inspection): string[] {
     lines.push(`  padding side: ${i.padding.side.value}${from(i.padding.side)}${p ? `; probe (relative change when padded): left ${number(p.left)}, right ${number(p.right)} (tolerance ${p.tolerance})` : ''}`);
   }
   for (const note of i.notes) lines.push(`  note: ${note}`);
+  for (const warning of i.warnings) lines.push(`  warning: ${warning}`);
   lines.push(i.problems.length ? `  ${i.problems.length} problem${i.problems.length > 1 ? 's' : ''}:` : '  no problems');
   for (const problem of i.problems) lines.push(`    - ${problem}`);
   return lines;

@@ -54,6 +54,8 @@ export interface GraphSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   readonly inputMetadata: readonly ort.InferenceSession.ValueMetadata[];
+  /** Declared outputs, when the graph declares them (shapes with symbolic axes such as "sequence"). */
+  readonly outputMetadata?: readonly ort.InferenceSession.ValueMetadata[];
   run(feeds: Record<string, ort.Tensor>, fetches: string[]): Promise<Record<string, ort.OnnxValue>>;
   release(): Promise<void>;
 }
@@ -81,6 +83,35 @@ export function inputProblems(inputs: readonly ort.InferenceSession.ValueMetadat
     if (KNOWN_INPUTS.has(input.name) && input.isTensor && input.type !== 'int64') problems.push(`input ${input.name} is ${input.type}; rmbench feeds int64`);
   }
   return problems;
+}
+
+/**
+ * Outputs, among `names`, declared with input_ids' sequence axis (e.g. logits [batch, sequence]): one
+ * value per token, not per response. Reading column 0 of such an output would score the first token.
+ */
+function sequenceAxisOutputs(session: Pick<GraphSession, 'inputMetadata' | 'outputMetadata'>, names: readonly string[]): string[] {
+  const ids = session.inputMetadata.find((i) => i.name === 'input_ids');
+  const sequenceAxis = ids?.isTensor ? ids.shape[1] : undefined;
+  // Only a named axis says anything: KServe writes every dynamic axis as -1.
+  if (typeof sequenceAxis !== 'string' || sequenceAxis === '' || sequenceAxis === '-1') return [];
+  return (session.outputMetadata ?? [])
+    .filter((o) => names.includes(o.name) && o.isTensor && o.shape.slice(1).includes(sequenceAxis))
+    .map((o) => `output "${o.name}" is [${(o as { shape: readonly (number | string)[] }).shape.join(', ')}]`);
+}
+
+/** Values per response of an output, where the graph declares every axis after the batch. */
+function declaredWidth(session: GraphSession, name: string): number | undefined {
+  const meta = session.outputMetadata?.find((o) => o.name === name);
+  if (!meta?.isTensor || !meta.shape.slice(1).every((d) => typeof d === 'number')) return undefined;
+  return (meta.shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
+}
+
+const PER_TOKEN_HINT = 'one value per token; rmbench needs one reward per response: export the graph with the pooled reward (e.g. logits [batch, 1])';
+
+/** The problem with outputs declared with the sequence axis (sequenceAxisOutputs), or null. */
+export function sequenceAxisProblem(session: Pick<GraphSession, 'inputMetadata' | 'outputMetadata'>, names: readonly string[]): string | null {
+  const perToken = sequenceAxisOutputs(session, names);
+  return perToken.length ? `${perToken.join('; ')}: ${PER_TOKEN_HINT}` : null;
 }
 
 /** float32 values of an output tensor (float16 and float64 outputs are converted). */
@@ -125,6 +156,8 @@ export class OnnxResponseModel {
   private readonly batchPolicy: BatchPolicy;
   private warnedDoubleBos = false;
   private readonly caches = new Map<string, ScoreCache>();
+  /** Values per response of each output read so far: a change means the output has a sequence axis. */
+  private readonly widths = new Map<string, { width: number; tokens: number }>();
 
   private constructor(
     readonly folder: ModelFolder,
@@ -200,7 +233,9 @@ export class OnnxResponseModel {
     const model = await OnnxResponseModel.open(folder, options);
     try {
       model.requireOutputs(outputs.required, outputs.hint);
-      await model.checkPadding([...outputs.required, ...(outputs.optional ?? []).filter((n) => model.hasOutput(n))]);
+      const read = [...outputs.required, ...(outputs.optional ?? []).filter((n) => model.hasOutput(n))];
+      model.requirePerResponse(read);
+      await model.checkPadding(read);
       return model;
     } catch (err) {
       await model.dispose();
@@ -214,6 +249,12 @@ export class OnnxResponseModel {
     if (missing.length) {
       throw new UserError(`${this.folder.onnxPath}: no output ${missing.map((n) => `"${n}"`).join(', ')} (outputs: ${this.session.outputNames.join(', ')}); ${hint}`);
     }
+  }
+
+  /** Refuses outputs declared with the sequence axis (the padding probe catches the others). */
+  requirePerResponse(names: readonly string[]): void {
+    const problem = sequenceAxisProblem(this.session, names);
+    if (problem) throw new UserError(`${this.folder.onnxPath}: ${problem}`);
   }
 
   hasOutput(name: string): boolean {
@@ -233,7 +274,10 @@ export class OnnxResponseModel {
   /** Token ids of one response (and of its prompt alone, for graphs with prompt inputs). */
   private sequence(input: ResponseInput, text = this.format(input), promptText = this.promptInputs ? this.formatPrompt(input) : undefined): Sequence {
     const tokenizer = this.text.tokenizer;
-    return { ids: tokenizer.encode(text), ...(promptText === undefined ? {} : { prompt: tokenizer.encode(promptText, 'left') }) };
+    const ids = tokenizer.encode(text);
+    // Nothing to read would give every such response the same score.
+    if (!ids.length) throw new UserError(`${this.folder.path}: a ${this.text.format.value} text of ${text.length} characters tokenises to no tokens (${JSON.stringify(text.slice(0, 80))})`);
+    return { ids, ...(promptText === undefined ? {} : { prompt: tokenizer.encode(promptText, 'left') }) };
   }
 
   /**
@@ -246,7 +290,11 @@ export class OnnxResponseModel {
     const key = cacheKey({ sha256: this.sha256, config, outputs: [...outputs].sort() });
     let cache = this.caches.get(key);
     if (!cache) {
-      cache = ScoreCache.open(this.options.cacheDir, key);
+      const widths = Object.fromEntries(outputs.map((name) => [name, declaredWidth(this.session, name)]));
+      cache = ScoreCache.open(this.options.cacheDir, key, { names: outputs, widths });
+      if (cache.loaded.corrupt) {
+        this.options.onWarning?.(`score cache ${cache.dir}: ${cache.loaded.corrupt} corrupt line(s) (checksum, values or width wrong) ignored; their texts are scored again`);
+      }
       this.caches.set(key, cache);
     }
     return cache;
@@ -342,10 +390,17 @@ export class OnnxResponseModel {
    * Does padding change the outputs? Runs a short probe text alone, then padded beside a longer one
    * on the given side; returns the largest relative difference over the outputs. A graph that pools
    * the last token by position, or by comparing ids with a pad id other than the one fed, fails it.
+   * The two batches differ in length, so an output with a sequence axis (one value per token) is
+   * refused here by the width check of runBatch, whatever its axis is named.
    */
   async paddingProbe(outputs: readonly string[], side: Side): Promise<number> {
     const [short, long] = PROBE.map((input) => this.sequence(input));
-    if (short!.ids.length === long!.ids.length && short!.prompt?.length === long!.prompt?.length) return 0; // max_length: nothing to pad
+    if (short!.ids.length === long!.ids.length && short!.prompt?.length === long!.prompt?.length) {
+      // max_length: nothing to pad. Still run two lengths, for the width check.
+      await this.runBatch([short!], outputs, side, false);
+      await this.runBatch([{ ...short!, ids: short!.ids.slice(0, -1) }], outputs, side, false);
+      return 0;
+    }
     const [alone] = await this.runBatch([short!], outputs, side, false);
     const [, padded] = await this.runBatch([long!, short!], outputs, side, false);
     let worst = 0;
@@ -418,6 +473,7 @@ export class OnnxResponseModel {
       if (tensor.dims[0] !== size || !['float32', 'float16', 'float64'].includes(tensor.type)) {
         throw new UserError(`${this.folder.onnxPath}: output "${name}" is ${tensor.type} ${JSON.stringify(tensor.dims)}, expected float [batch, ...]`);
       }
+      this.checkWidth(name, tensor.size / size, text.length);
       return floatValues(tensor);
     });
     return Array.from({ length: size }, (_, b) => {
@@ -429,6 +485,17 @@ export class OnnxResponseModel {
       });
       return row;
     });
+  }
+
+  /** An output's values per response must not change with the batch's sequence length. */
+  private checkWidth(name: string, width: number, tokens: number): void {
+    const seen = this.widths.get(name);
+    if (!seen) this.widths.set(name, { width, tokens });
+    else if (seen.width !== width) {
+      throw new UserError(
+        `${this.folder.onnxPath}: output "${name}" has ${seen.width} values per response in a batch of ${seen.tokens} tokens and ${width} in one of ${tokens}: ${PER_TOKEN_HINT}`,
+      );
+    }
   }
 
   /** Pads sequences to their longest on one side; mask from the lengths, positions from the mask. */

@@ -3,11 +3,12 @@
  * each with where the setting came from (the rmbench block, tokenizer_config.json, config.json, or
  * the default). The ONNX runner and `rmbench inspect` both read it from here, so they agree.
  */
-import { UserError } from '../errors.js';
+import { join } from 'node:path';
+import { UserError, errorMessage } from '../errors.js';
 import { conversation, formatPlain, formatPlainPrompt, type TextFormat } from './format.js';
 import type { ModelFolder } from './model-folder.js';
 import { ModelTokenizer, type Side } from './tokenize.js';
-import { promptMessages, type Prompt } from '../subsets/types.js';
+import { promptMessages, type Message, type Prompt } from '../subsets/types.js';
 
 const MAX_SANE_LENGTH = 1_000_000; // HF writes 1e30 for "no limit" in model_max_length.
 
@@ -82,13 +83,24 @@ export async function loadTextSetup(folder: ModelFolder): Promise<TextSetup> {
   const addSpecialTokens = first<boolean>([[block.add_special_tokens, 'rmbench']], format.value === 'plain');
   const tokenizer = loaded.withSettings({ maxLength: maxLength.value, truncationSide: truncationSide.value, addSpecialTokens: addSpecialTokens.value });
 
+  /** The chat template's rendering; a template that fails or renders nothing is the folder's error, named. */
+  const render = (messages: readonly Message[], addGenerationPrompt: boolean): string => {
+    const where = `${join(folder.path, 'tokenizer_config.json')}: chat_template`;
+    let rendered: string;
+    try {
+      rendered = tokenizer.applyChatTemplate(messages, addGenerationPrompt);
+    } catch (err) {
+      throw new UserError(`${where} fails on a conversation of ${messages.length} message(s): ${errorMessage(err).split('\n')[0]}`);
+    }
+    if (!rendered.trim()) throw new UserError(`${where} renders a conversation of ${messages.length} message(s) to an empty text: every response would read the same`);
+    return rendered;
+  };
   const text =
-    format.value === 'chat_template'
-      ? (prompt: Prompt, response: string) => tokenizer.applyChatTemplate(conversation(prompt, response))
-      : formatPlain;
-  const promptText =
-    format.value === 'chat_template' ? (prompt: Prompt) => tokenizer.applyChatTemplate(promptMessages(prompt), true) : formatPlainPrompt;
-  const templateEmits = format.value === 'chat_template' && tokenizer.bosTokenId !== null ? tokenizer.startsWithBos(text('Hello', 'Hi.')) : null;
+    format.value === 'chat_template' ? (prompt: Prompt, response: string) => render(conversation(prompt, response), false) : formatPlain;
+  const promptText = format.value === 'chat_template' ? (prompt: Prompt) => render(promptMessages(prompt), true) : formatPlainPrompt;
+  // Render a conversation now, so that a broken template fails before any model is loaded.
+  const probe = text('Hello', 'Hi.');
+  const templateEmits = format.value === 'chat_template' && tokenizer.bosTokenId !== null ? tokenizer.startsWithBos(probe) : null;
   const tokenizerAdds = tokenizer.addsBos;
   return {
     tokenizer,

@@ -5,6 +5,12 @@
  * (e.g. [CLS] ... [SEP]) are kept on both sides of the truncated content.
  * A text that already starts with BOS (a chat template that emits it) never gets a second one from
  * the tokenizer: the duplicate is dropped and counted, so the caller can warn once.
+ *
+ * Long texts: a model reads at most max_length tokens, so only a window of characters on the kept
+ * side is tokenised (whole-text tokenisation of a 700,000-character text overflows transformers.js's
+ * stack, and memory grows with the text). The window doubles until two windows with different cuts
+ * give the same kept tokens plus a margin of further tokens: the cut no longer reaches what the
+ * model reads. Texts up to twice the first window are tokenised whole, as before.
  */
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { UserError } from '../errors.js';
@@ -23,6 +29,62 @@ export interface TokenizerSettings {
 
 // Model files come from local folders only; nothing is ever downloaded.
 env.allowRemoteModels = false;
+
+/** Characters of the first window per token kept, and at least this many characters. */
+const WINDOW_CHARS_PER_TOKEN = 16;
+const MIN_WINDOW_CHARS = 4096;
+/** Tokens beyond the kept ones on which two windows must agree. */
+const WINDOW_AGREEMENT_MARGIN = 8;
+/** A window's cut moves at most this far to land just after a whitespace character. */
+const CUT_ALIGN_CHARS = 64;
+
+/** The `chars` characters of `text` on the kept side, the cut moved to a whitespace boundary nearby (never inside a surrogate pair). */
+function windowOf(text: string, side: Side, chars: number): string {
+  if (side === 'left') {
+    let start = text.length - chars;
+    const space = text.slice(start, start + CUT_ALIGN_CHARS).search(/\s\S/u);
+    if (space >= 0) start += space + 1;
+    else if (/[\uDC00-\uDFFF]/u.test(text[start]!)) start++;
+    return text.slice(start);
+  }
+  let end = chars;
+  const tail = text.slice(Math.max(0, end - CUT_ALIGN_CHARS), end);
+  const space = tail.search(/\S\s(?!.*\S\s)/su);
+  if (space >= 0) end -= tail.length - space - 1;
+  else if (/[\uD800-\uDBFF]/u.test(text[end - 1]!)) end--;
+  return text.slice(0, end);
+}
+
+const agree = (a: readonly number[], b: readonly number[], span: number, side: Side): boolean => {
+  if (a.length < span || b.length < span) return false;
+  for (let i = 1; i <= span; i++) {
+    if (side === 'left' ? a[a.length - i] !== b[b.length - i] : a[i - 1] !== b[i - 1]) return false;
+  }
+  return true;
+};
+
+/**
+ * The content tokens of a text as `encode` would give them for the whole text, or, for a text
+ * longer than two first windows, at least `need` of them on the kept side (`whole` false: the
+ * whole text has more than `need` tokens). `firstWindow` is a parameter for the exactness tests.
+ */
+export function keptContent(
+  encode: (text: string) => number[],
+  text: string,
+  side: Side,
+  need: number,
+  firstWindow = Math.max(MIN_WINDOW_CHARS, need * WINDOW_CHARS_PER_TOKEN),
+): { ids: number[]; whole: boolean } {
+  const span = need + WINDOW_AGREEMENT_MARGIN;
+  if (text.length <= 2 * firstWindow) return { ids: encode(text), whole: true };
+  let previous: number[] | undefined;
+  for (let chars = firstWindow; chars < text.length; chars *= 2) {
+    const ids = encode(windowOf(text, side, chars));
+    if (previous && agree(previous, ids, span, side)) return { ids: side === 'left' ? ids.slice(ids.length - span) : ids.slice(0, span), whole: false };
+    previous = ids;
+  }
+  return { ids: encode(text), whole: true };
+}
 
 function findSubarray(haystack: readonly number[], needle: readonly number[]): number {
   outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
@@ -77,6 +139,13 @@ export class ModelTokenizer {
     return new ModelTokenizer(this.tokenizer, settings);
   }
 
+  /** One more than the largest token id the tokenizer knows (its vocabulary and added tokens). */
+  get vocabularySize(): number {
+    let size = 0;
+    for (const id of this.tokenizer.get_vocab().values()) size = Math.max(size, id + 1);
+    return size;
+  }
+
   /** Whether the tokenizer's own special tokens include BOS before the text. */
   get addsBos(): boolean {
     return this.bosTokenId !== null && this.prefix.includes(this.bosTokenId);
@@ -96,13 +165,24 @@ export class ModelTokenizer {
     return Boolean((this.tokenizer as unknown as { chat_template: unknown }).chat_template);
   }
 
+  /** Token ids of a text without special tokens; a text too long for the tokenizer is the user's error, not a crash. */
+  private bare(text: string): number[] {
+    try {
+      return this.tokenizer.encode(text, { add_special_tokens: false });
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      const hint = this.settings.maxLength === null ? '; give the model a max_length (rmbench.max_length) so that only the end it reads is tokenised' : '';
+      throw new UserError(`a text of ${text.length} characters is too long for the tokenizer to encode in one piece (${err.message})${hint}`);
+    }
+  }
+
   applyChatTemplate(messages: readonly Message[], addGenerationPrompt = false): string {
     return this.tokenizer.apply_chat_template(messages as Message[], { tokenize: false, add_generation_prompt: addGenerationPrompt }) as string;
   }
 
   /** Whether a text, tokenised bare, starts with BOS (e.g. a chat template's {{ bos_token }}). */
   startsWithBos(text: string): boolean {
-    return this.bosTokenId !== null && this.tokenizer.encode(text, { add_special_tokens: false })[0] === this.bosTokenId;
+    return this.bosTokenId !== null && keptContent((t) => this.bare(t), text, 'right', 1).ids[0] === this.bosTokenId;
   }
 
   /**
@@ -111,17 +191,23 @@ export class ModelTokenizer {
    */
   encode(text: string, truncationSide: Side = this.settings.truncationSide): number[] {
     const { maxLength, addSpecialTokens } = this.settings;
-    let content = this.tokenizer.encode(text, { add_special_tokens: false });
     const prefix = addSpecialTokens ? this.prefix : [];
-    if (prefix.length && content[0] === this.bosTokenId && prefix[prefix.length - 1] === this.bosTokenId) {
-      // The text brings its own BOS and the tokenizer adds another: keep one (the prefix's, which
-      // truncation never cuts).
-      content = content.slice(1);
-      this.doubleBosAvoided++;
-    }
     const suffix = addSpecialTokens ? this.suffix : [];
-    const room = maxLength === null ? content.length : maxLength - prefix.length - suffix.length;
+    const room = maxLength === null ? Infinity : maxLength - prefix.length - suffix.length;
     if (room <= 0) throw new UserError(`max_length ${maxLength} leaves no room for text after ${prefix.length + suffix.length} special tokens`);
+    const encode = (t: string) => this.bare(t);
+    // One token more than the room: a BOS dropped below must not leave the window short.
+    const { ids, whole } = maxLength === null ? { ids: encode(text), whole: true } : keptContent(encode, text, truncationSide, room + 1);
+    let content = ids;
+    if (prefix.length && prefix[prefix.length - 1] === this.bosTokenId) {
+      // The text brings its own BOS and the tokenizer adds another: keep one (the prefix's, which
+      // truncation never cuts). A window on the left lacks the text's start: look at it on its own.
+      const first = whole || truncationSide === 'right' ? content[0] : keptContent(encode, text, 'right', 1).ids[0];
+      if (first === this.bosTokenId) {
+        if (whole || truncationSide === 'right') content = content.slice(1);
+        this.doubleBosAvoided++;
+      }
+    }
     const kept = content.length <= room ? content : truncationSide === 'left' ? content.slice(content.length - room) : content.slice(0, room);
     return prefix.length || suffix.length ? [...prefix, ...kept, ...suffix] : kept;
   }

@@ -8,8 +8,7 @@ import { planBatches } from '../scorers/batching.js';
 import { outputNames, readModelFolder, type ModelFolder } from '../scorers/model-folder.js';
 import { DEFAULT_TOKEN_BUDGET, OnnxResponseModel } from '../scorers/onnx-model.js';
 import type { Device } from '../scorers/onnx-session.js';
-import type { Side, TokenizerSettings } from '../scorers/tokenize.js';
-import type { ModelTokenizer } from '../scorers/tokenize.js';
+import type { ModelTokenizer, TokenizerSettings } from '../scorers/tokenize.js';
 
 export interface ServedModelOptions {
   /** The name clients use (default: the folder's name). */
@@ -23,6 +22,7 @@ export interface ServedModelOptions {
 
 export class ServedModel {
   private readonly tokenizers = new Map<string, ModelTokenizer>();
+  private vocabulary: number | undefined;
 
   private constructor(
     readonly name: string,
@@ -39,7 +39,17 @@ export class ServedModel {
     const folder = readModelFolder(dir);
     const model = await OnnxResponseModel.open(folder, { device: options.device, threads: options.threads, onWarning: options.onWarning });
     const textOutput = folder.rmbench.scorer === 'bradley-terry' && !model.promptInputs ? outputNames(folder.rmbench).score! : null;
-    if (textOutput !== null) model.requireOutputs([textOutput]);
+    if (textOutput !== null) {
+      // The text routes return the output as it is: it must hold one value vector per text.
+      try {
+        model.requireOutputs([textOutput]);
+        model.requirePerResponse([textOutput]);
+        await model.checkPadding([textOutput]);
+      } catch (err) {
+        await model.dispose();
+        throw err;
+      }
+    }
     // Labels: config.json id2label, else num_labels, else the output's declared width.
     const id2label = (folder.config.id2label ?? {}) as Record<string, unknown>;
     let width = 1;
@@ -69,7 +79,7 @@ export class ServedModel {
   }
 
   /** Token ids of a text with the given settings (special tokens kept when truncating, as locally). */
-  encode(text: string, settings: { maxLength: number | null; truncationSide: Side; addSpecialTokens: boolean }): number[] {
+  private encode(text: string, settings: TokenizerSettings): number[] {
     const key = `${settings.maxLength}|${settings.truncationSide}|${settings.addSpecialTokens}`;
     let tokenizer = this.tokenizers.get(key);
     if (!tokenizer) {
@@ -77,6 +87,30 @@ export class ServedModel {
       this.tokenizers.set(key, tokenizer);
     }
     return tokenizer.encode(text);
+  }
+
+  /**
+   * Token ids of texts, one at a time with a turn of the event loop between them, so that health
+   * checks are answered while a request is tokenised. Untruncated texts (maxLength null) of a model
+   * with a maximum length are tokenised only as far as one token past it: `complete` false says
+   * the text has more tokens than the model reads, without tokenising all of it.
+   */
+  async encodeTexts(texts: readonly string[], settings: TokenizerSettings): Promise<{ ids: number[]; complete: boolean }[]> {
+    const limit = this.maxLength;
+    const capped = settings.maxLength === null && limit !== null;
+    const applied = capped ? { ...settings, maxLength: limit + 1 } : settings;
+    const encoded: { ids: number[]; complete: boolean }[] = [];
+    for (const text of texts) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const ids = this.encode(text, applied);
+      encoded.push({ ids, complete: !capped || ids.length <= limit });
+    }
+    return encoded;
+  }
+
+  /** One more than the largest token id the tokenizer produces; ids sent by clients must be below it. */
+  get vocabularySize(): number {
+    return (this.vocabulary ??= this.model.text.tokenizer.vocabularySize);
   }
 
   /** The text output for token sequences, in token-budget batches; one row per sequence. */

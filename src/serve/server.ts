@@ -13,10 +13,16 @@
  * activation unless use_activation is false and adds special tokens unless told not to; TEI always
  * adds them, truncates only with truncate: true, and sorts predictions by score; KServe runs the
  * tensors as given. Binds 127.0.0.1 unless told otherwise. No authentication.
+ *
+ * A bad request gets a 4xx with a message and the server stays up: bodies over 64 MiB, texts over
+ * 2,000,000 characters or 4,096 inputs in one request are refused (413); token ids must be in the
+ * tokenizer's vocabulary, KServe tensors must match their shape, masks hold 0 or 1 (400). Texts are
+ * tokenised one at a time between turns of the event loop, and only as far as the model reads.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as ort from 'onnxruntime-node';
+import { UserError } from '../errors.js';
 import { floatValues } from '../scorers/onnx-model.js';
 import { sigmoid } from '../scorers/summary.js';
 import type { Side } from '../scorers/tokenize.js';
@@ -25,6 +31,12 @@ import { RMBENCH_VERSION } from '../version.js';
 import { ServedModel, type ServedModelOptions } from './model.js';
 
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
+/** Characters of text in one request (TEI's default payload limit is 2 MB). */
+export const MAX_REQUEST_CHARS = 2_000_000;
+/** Texts or token sequences in one vLLM-style request. */
+export const MAX_REQUEST_INPUTS = 4096;
+/** Dimensions of a KServe input tensor. */
+const MAX_TENSOR_RANK = 8;
 /** As TEI's default --max-client-batch-size. */
 export const TEI_MAX_CLIENT_BATCH = 32;
 
@@ -104,7 +116,39 @@ function activate(row: Float32Array): number[] {
   return exps.map((e) => e / sum);
 }
 
-const isIntArray = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => Number.isInteger(x) && x >= 0);
+const isNumberArray = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number');
+
+/** Refuses a request whose texts are longer in all than MAX_REQUEST_CHARS (before any is tokenised). */
+function checkTextSize(texts: readonly string[]): void {
+  const chars = texts.reduce((n, t) => n + t.length, 0);
+  if (chars > MAX_REQUEST_CHARS) throw new HttpError(413, `the request's texts have ${chars} characters; at most ${MAX_REQUEST_CHARS} per request`);
+}
+
+/**
+ * KServe tensor data as a flat row-major list: a flat list of the shape's size, or lists nested
+ * exactly as the shape says (the depth is bounded by the rank, so no input can exhaust the stack).
+ */
+function tensorData(name: string, shape: readonly number[], data: unknown): unknown[] {
+  const size = shape.reduce((a, d) => a * d, 1);
+  if (!Array.isArray(data)) bad(`input '${name}' has no "data" list`);
+  const list = data as unknown[];
+  if (!list.some(Array.isArray)) {
+    if (list.length !== size) bad(`input '${name}' has ${list.length} values for shape ${JSON.stringify(shape)}`);
+    return list;
+  }
+  const flat: unknown[] = [];
+  const walk = (value: unknown, axis: number): void => {
+    if (axis === shape.length) {
+      if (Array.isArray(value)) bad(`input '${name}': data nested deeper than its shape ${JSON.stringify(shape)}`);
+      flat.push(value);
+      return;
+    }
+    if (!Array.isArray(value) || value.length !== shape[axis]) bad(`input '${name}': data does not match its shape ${JSON.stringify(shape)} at axis ${axis}`);
+    for (const item of value as unknown[]) walk(item, axis + 1);
+  };
+  walk(list, 0);
+  return flat;
+}
 
 function truncateIds(ids: number[], maxLength: number | null, side: Side): number[] {
   if (maxLength === null || ids.length <= maxLength) return ids;
@@ -138,9 +182,17 @@ export class RmbenchServer {
     }
   }
 
-  /** Token count past the model's maximum: vLLM's wording. */
-  private tooLong(length: number): never {
+  /** Token count past the model's maximum: vLLM's wording ("more than" when the text was tokenised only that far). */
+  private tooLong(length: number | string): never {
     throw new HttpError(400, `This model's maximum context length is ${this.served.maxLength} tokens. However, you requested ${length} tokens in the input. Please reduce the length of the input, or set truncate_prompt_tokens.`);
+  }
+
+  /** Token ids sent by a client: integers the tokenizer could have produced (vLLM: "out of vocabulary"). */
+  private checkTokenIds(ids: readonly number[], what: string): number[] {
+    const vocabulary = this.served.vocabularySize;
+    const badId = ids.find((x) => !Number.isSafeInteger(x) || x < 0 || x >= vocabulary);
+    if (badId !== undefined) bad(`${what}: token id ${badId} is out of vocabulary (ids are integers from 0 to ${vocabulary - 1})`);
+    return ids as number[];
   }
 
   // ------------------------------------------------------------------ vLLM
@@ -166,35 +218,41 @@ export class RmbenchServer {
     const maxLength = typeof tpt === 'number' ? (tpt === -1 ? limit : tpt) : null;
     if (b.add_special_tokens !== undefined && typeof b.add_special_tokens !== 'boolean') bad('add_special_tokens must be a boolean');
 
-    let sequences: number[][];
+    let sequences: { ids: number[]; complete: boolean }[];
     if (b.messages !== undefined) {
       if (b.add_generation_prompt === true) bad('a reward model scores the conversation as it is: add_generation_prompt must be false');
       const { prompt, response } = parseMessages(b.messages);
+      checkTextSize([...prompt.map((m) => m.content), response]);
       const text = this.served.model.text.text(prompt, response);
       const addSpecialTokens = (b.add_special_tokens as boolean | undefined) ?? this.served.defaults.addSpecialTokens;
-      sequences = [this.served.encode(text, { maxLength, truncationSide: side, addSpecialTokens })];
+      sequences = await this.served.encodeTexts([text], { maxLength, truncationSide: side, addSpecialTokens });
     } else {
       const input = b.input;
       const addSpecialTokens = (b.add_special_tokens as boolean | undefined) ?? true;
+      const count = Array.isArray(input) ? input.length : 1;
+      if (count > MAX_REQUEST_INPUTS) throw new HttpError(413, `the request has ${count} inputs; at most ${MAX_REQUEST_INPUTS} per request`);
       if (typeof input === 'string' || (Array.isArray(input) && input.length > 0 && input.every((x) => typeof x === 'string'))) {
         const texts = typeof input === 'string' ? [input] : (input as string[]);
-        sequences = texts.map((t) => this.served.encode(t, { maxLength, truncationSide: side, addSpecialTokens }));
-      } else if (isIntArray(input) && input.length > 0) {
-        sequences = [truncateIds(input, maxLength, side)];
-      } else if (Array.isArray(input) && input.length > 0 && input.every(isIntArray)) {
-        sequences = (input as number[][]).map((ids) => truncateIds(ids, maxLength, side));
+        checkTextSize(texts);
+        sequences = await this.served.encodeTexts(texts, { maxLength, truncationSide: side, addSpecialTokens });
+      } else if (isNumberArray(input)) {
+        sequences = [{ ids: truncateIds(this.checkTokenIds(input, 'input'), maxLength, side), complete: true }];
+      } else if (Array.isArray(input) && input.length > 0 && input.every(isNumberArray)) {
+        sequences = (input as number[][]).map((ids, i) => ({ ids: truncateIds(this.checkTokenIds(ids, `input[${i}]`), maxLength, side), complete: true }));
       } else {
         bad('"input" must be a string, a list of strings, a list of token ids or a list of such lists');
       }
     }
     for (const s of sequences!) {
-      if (s.length === 0) bad('an input has no tokens');
-      if (limit !== null && s.length > limit) this.tooLong(s.length);
+      if (s.ids.length === 0) bad('an input has no tokens');
+      if (!s.complete) this.tooLong(`more than ${limit}`);
+      if (limit !== null && s.ids.length > limit) this.tooLong(s.ids.length);
     }
-    const rows = await this.served.scoreTokens(sequences!);
+    const tokenIds = sequences!.map((s) => s.ids);
+    const rows = await this.served.scoreTokens(tokenIds);
     const activation = b.use_activation !== false;
     const values = rows.map((row) => (activation ? activate(row) : Array.from(row)));
-    const tokens = sequences!.reduce((n, s) => n + s.length, 0);
+    const tokens = tokenIds.reduce((n, s) => n + s.length, 0);
     const usage = { prompt_tokens: tokens, total_tokens: tokens, completion_tokens: 0, prompt_tokens_details: null };
     const created = Math.floor(Date.now() / 1000);
     if (route === 'pooling') {
@@ -258,11 +316,15 @@ export class RmbenchServer {
     const side: Side = direction === 'Left' || direction === 'left' ? 'left' : direction === 'Right' || direction === 'right' ? 'right' : bad('truncation_direction must be "Left" or "Right"');
     const truncate = b.truncate === true;
     const limit = this.served.maxLength;
-    const sequences = texts!.map((t) => this.served.encode(t, { maxLength: truncate ? limit : null, truncationSide: side, addSpecialTokens: true }));
+    checkTextSize(texts!);
+    const sequences = await this.served.encodeTexts(texts!, { maxLength: truncate ? limit : null, truncationSide: side, addSpecialTokens: true });
     for (const s of sequences) {
-      if (limit !== null && s.length > limit) throw new HttpError(413, `Input validation error: \`inputs\` must have less than ${limit} tokens. Given: ${s.length}`);
+      if (s.ids.length === 0) bad('Input validation error: `inputs` cannot be empty');
+      if (!s.complete || (limit !== null && s.ids.length > limit)) {
+        throw new HttpError(413, `Input validation error: \`inputs\` must have less than ${limit} tokens. Given: ${s.complete ? s.ids.length : `more than ${limit}`}`);
+      }
     }
-    const rows = await this.served.scoreTokens(sequences);
+    const rows = await this.served.scoreTokens(sequences.map((s) => s.ids));
     const predictions = rows.map((row) => {
       const scores = b.raw_scores === true ? Array.from(row) : activate(row);
       return scores.map((score, i) => ({ score, label: this.served.labels[i] ?? `LABEL_${i}` })).sort((x, y) => y.score - x.score);
@@ -282,6 +344,20 @@ export class RmbenchServer {
     return { name: this.name, versions: ['1'], platform: 'onnxruntime_onnx', inputs: session.inputMetadata.map(describe), outputs: session.outputMetadata.map(describe) };
   }
 
+  /**
+   * The values of a KServe input: integers, token ids in the tokenizer's vocabulary, masks of 0 and
+   * 1, anything else non-negative (a negative index would wrap around in the graph's Gather).
+   */
+  private checkTensorValues(name: string, data: readonly unknown[]): number[] {
+    if (!data.every((x) => Number.isSafeInteger(x))) bad(`input '${name}' has values that are not integers`);
+    const values = data as number[];
+    if (name === 'input_ids' || name === 'prompt_input_ids') return this.checkTokenIds(values, `input '${name}'`);
+    const [low, high] = name.endsWith('attention_mask') ? [0, 1] : [0, Number.MAX_SAFE_INTEGER];
+    const outside = values.find((x) => x < low || x > high);
+    if (outside !== undefined) bad(`input '${name}' has the value ${outside}; expected ${high === 1 ? '0 or 1' : 'non-negative integers'}`);
+    return values;
+  }
+
   private async kserveInfer(body: unknown) {
     if (!isObject(body)) bad('the request must be a JSON object');
     const b = body as Json;
@@ -294,13 +370,12 @@ export class RmbenchServer {
       if (!session.inputNames.includes(t.name)) bad(`unexpected inference input '${t.name}' for model '${this.name}' (inputs: ${session.inputNames.join(', ')})`);
       if (feeds[t.name]) bad(`input '${t.name}' given twice`);
       if (t.datatype !== 'INT64' && t.datatype !== 'INT32') bad(`input '${t.name}' has datatype ${JSON.stringify(t.datatype)}; the model takes INT64`);
-      if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d >= 0)) bad(`input '${t.name}' has shape ${JSON.stringify(t.shape)}`);
-      if (!Array.isArray(t.data)) bad(`input '${t.name}' has no "data" list`);
-      const data = (t.data as unknown[]).flat(Infinity as 1) as unknown[];
-      const size = (t.shape as number[]).reduce((a, c) => a * c, 1);
-      if (data.length !== size) bad(`input '${t.name}' has ${data.length} values for shape ${JSON.stringify(t.shape)}`);
-      if (!data.every((x) => Number.isInteger(x))) bad(`input '${t.name}' has non-integer values`);
-      feeds[t.name] = new ort.Tensor('int64', BigInt64Array.from(data as number[], (x) => BigInt(x)), t.shape as number[]);
+      if (!Array.isArray(t.shape) || t.shape.length === 0 || t.shape.length > MAX_TENSOR_RANK || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+        bad(`input '${t.name}' has shape ${JSON.stringify(t.shape)}; expected 1 to ${MAX_TENSOR_RANK} non-negative integer dimensions`);
+      }
+      const shape = t.shape as number[];
+      const data = tensorData(t.name, shape, t.data);
+      feeds[t.name] = new ort.Tensor('int64', BigInt64Array.from(this.checkTensorValues(t.name, data), (x) => BigInt(x)), shape);
     }
     const missing = session.inputNames.filter((n) => !feeds[n]);
     if (missing.length) bad(`expected ${session.inputNames.length} inputs but got ${Object.keys(feeds).length}: missing ${missing.join(', ')}`);
@@ -333,8 +408,13 @@ export class RmbenchServer {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const method = req.method ?? 'GET';
+    let parts: string[];
+    try {
+      parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      return sendError(res, 'vllm', new HttpError(400, `the path ${url.pathname} is not valid percent-encoding`));
+    }
     const style: Style = parts[0] === 'v2' ? 'kserve' : ['info', 'predict', 'health'].includes(parts[0] ?? '') ? 'tei' : 'vllm';
     const route = `${method} /${parts[0] === 'v2' && parts[1] === 'models' ? `v2/models/{name}${parts.length > 3 ? `/${parts[parts.length - 1]}` : ''}` : parts.join('/')}`;
     this.requests[route] = (this.requests[route] ?? 0) + 1;
@@ -368,9 +448,9 @@ export class RmbenchServer {
       notFound();
     } catch (err) {
       if (err instanceof HttpError) return sendError(res, style, err);
-      // A user error from the tokenizer (max_length leaves no room...) is the request's fault.
+      // A user error from the tokenizer or the chat template (max_length leaves no room...) is the request's fault.
       const message = (err as Error).message?.split('\n')[0] ?? String(err);
-      return sendError(res, style, new HttpError((err as Error).name === 'UserError' ? 400 : 500, message, 'Backend'));
+      return sendError(res, style, new HttpError(err instanceof UserError ? 400 : 500, message, 'Backend'));
     }
   }
 }

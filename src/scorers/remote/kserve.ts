@@ -58,6 +58,7 @@ export class KServeGraph implements GraphSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   readonly inputMetadata: readonly ort.InferenceSession.ValueMetadata[];
+  readonly outputMetadata: readonly ort.InferenceSession.ValueMetadata[];
   private requests = 0;
 
   private constructor(
@@ -74,7 +75,9 @@ export class KServeGraph implements GraphSession {
   ) {
     this.inputNames = inputs.map((i) => i.name);
     this.outputNames = outputs.map((o) => o.name);
-    this.inputMetadata = inputs.map((i) => ({ name: i.name, isTensor: true, type: DATATYPES[i.datatype] ?? ('unknown' as ort.Tensor.Type), shape: i.shape }));
+    const describe = (t: TensorMetadata): ort.InferenceSession.ValueMetadata => ({ name: t.name, isTensor: true, type: DATATYPES[t.datatype] ?? ('unknown' as ort.Tensor.Type), shape: t.shape });
+    this.inputMetadata = inputs.map(describe);
+    this.outputMetadata = outputs.map(describe);
   }
 
   /** The path of the model (and version) under /v2/models. */

@@ -87,8 +87,11 @@ export async function createTextEngineScorer(target: RemoteTarget, options: Onnx
   };
   const batchSize = Math.max(1, Math.min(options.batchSize ?? REMOTE_DEFAULTS.batchSize, served.maxBatch ?? Infinity, engine.batches ? Infinity : 1));
   const cache = options.cacheDir
-    ? ScoreCache.open(options.cacheDir, cacheKey({ engine: engineName, model: served.identity, endpoint: engine.endpoint, request: engine.request, text: textConfig }))
+    ? ScoreCache.open(options.cacheDir, cacheKey({ engine: engineName, model: served.identity, endpoint: engine.endpoint, request: engine.request, text: textConfig }), { names: [ROW] })
     : undefined;
+  if (cache?.loaded.corrupt) {
+    options.onWarning?.(`score cache ${cache.dir}: ${cache.loaded.corrupt} corrupt line(s) (checksum, values or width wrong) ignored; their texts are scored again`);
+  }
   const stats = emptyStats();
 
   const info = {

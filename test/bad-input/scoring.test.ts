@@ -1,0 +1,293 @@
+/**
+ * Bad input on the scoring path, through the real CLI (issue 17, part B): non-finite outputs and a
+ * tampered score cache, texts of any length, per-token outputs, chat templates that fail or render
+ * nothing, and `inspect` telling warnings from problems. Each refusal exits 1 with one line naming
+ * what is wrong, no stack trace, and no output file written or changed.
+ * Also: the windowed tokenisation of long texts gives exactly the token ids of whole-text
+ * tokenisation, on every RewardBench v1 text of models/use-lite-bt.
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { GraphBuilder } from '../../tools/onnx/graph.js';
+import { rowResponses } from '../../src/bench/evaluate.js';
+import type { Results } from '../../src/report/schema.js';
+import { CACHE_FORMAT } from '../../src/scorers/cache.js';
+import { readModelFolder } from '../../src/scorers/model-folder.js';
+import { loadTextSetup } from '../../src/scorers/text-setup.js';
+import { keptContent, type Side } from '../../src/scorers/tokenize.js';
+import { loadSubsets } from '../../src/subsets/load.js';
+import { BUNDLED_MANIFEST, resolveSuite } from '../../src/subsets/manifest.js';
+import { ROOT, rmbench, type CliResult } from '../helpers/cli.js';
+import { rmbenchAsync } from '../helpers/remote.js';
+import { tempDir, writeSuite, type FixtureSubset } from '../helpers/suite.js';
+import { LLAMA3_BOS, writeBagOfWordsModel, writeDecoderModel, writeTokenizer } from '../helpers/tiny-models.js';
+
+const USE_LITE = join(ROOT, 'models', 'use-lite-bt');
+const WEIGHTS = { sorry: -1, cannot: -0.5, sure: 0.5, here: 0.25 };
+const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
+
+/** A file's bytes and mtime (null when absent), to show a refused command left it alone. */
+const snapshot = (path: string) => (existsSync(path) ? { bytes: readFileSync(path).toString('base64'), mtime: statSync(path).mtimeMs } : null);
+
+/** Exit 1, one line naming what is wrong, no stack trace, and the given files as they were. */
+function expectRefused(run: () => CliResult, message: RegExp, files: readonly string[] = []): CliResult {
+  const before = files.map(snapshot);
+  const r = run();
+  expect(r.code, r.stderr).toBe(1);
+  expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
+  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('warning: '));
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(message);
+  expect(files.map(snapshot)).toEqual(before);
+  return r;
+}
+
+const PAIRS: FixtureSubset['rows'] = [
+  { id: '1', prompt: 'Can you help?', chosen: 'Sure, here it is.', rejected: 'Sorry, I cannot.' },
+  { id: '2', prompt: 'And this?', chosen: 'Here you go, sure.', rejected: 'I cannot do that, sorry.' },
+  { id: '3', prompt: 'One more.', chosen: 'Sure.', rejected: 'Sorry.' },
+];
+
+/** A suite of one subset in `dir`; returns the arguments that select it. */
+function suite(dir: string, rows: FixtureSubset['rows'] = PAIRS): string[] {
+  return ['--manifest', writeSuite(dir, 'toy', [{ name: 'chat', section: 'Chat', rows }]), '--suite', 'toy'];
+}
+
+/** rmbench run with outputs in `dir`; returns the paths it would write and the result. */
+function runIn(dir: string, model: string, extra: readonly string[]) {
+  const out = join(dir, 'out.json');
+  const scores = join(dir, 'out.scores.jsonl');
+  return { out, scores, args: ['run', model, '--out', out, '--no-progress', ...extra] };
+}
+
+const cacheLines = (cacheDir: string) =>
+  existsSync(join(cacheDir, CACHE_FORMAT))
+    ? readdirSync(join(cacheDir, CACHE_FORMAT), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .flatMap((e) => readFileSync(join(e.parentPath, e.name), 'utf8').split('\n').filter(Boolean))
+    : [];
+
+describe('the score cache never turns a non-finite score into a number', () => {
+  it.each([
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+  ])('a %s score refuses the first run and every rerun; nothing non-finite is cached', (_, weight) => {
+    const dir = tempDir();
+    const model = join(dir, 'bow');
+    writeBagOfWordsModel(model, { ...WEIGHTS, boom: weight });
+    const cacheDir = join(dir, 'cache');
+    const rows = [...PAIRS, { id: '4', prompt: 'Last.', chosen: 'Sure, boom.', rejected: 'Sorry.' }];
+    const { out, scores, args } = runIn(dir, model, [...suite(dir, rows), '--cache-dir', cacheDir]);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      expectRefused(() => rmbench(args), /^rmbench: bow: non-finite score for pair chat\/4 \(scores (NaN|Infinity), -1/, [out, scores]);
+      expect(existsSync(out)).toBe(false);
+      expect(existsSync(scores)).toBe(false);
+    }
+    const lines = cacheLines(cacheDir);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join('\n')).not.toMatch(/null|NaN|Infinity/);
+  });
+
+  it('a cache line with a changed digit, a null value, no output key, or a directory named *.jsonl is recomputed, not used', () => {
+    const dir = tempDir();
+    const model = join(dir, 'bow');
+    writeBagOfWordsModel(model, WEIGHTS);
+    const cacheDir = join(dir, 'cache');
+    const reference = runIn(dir, model, [...suite(dir), '--no-cache']);
+    expect(rmbench(reference.args).code).toBe(0);
+    const expected = { results: readJson<Results>(reference.out), scores: readFileSync(reference.scores, 'utf8') };
+
+    const cached = runIn(join(dir, 'cached'), model, [...suite(join(dir, 'cached')), '--cache-dir', cacheDir]);
+    expect(rmbench(cached.args).code).toBe(0);
+    const [keyDir] = readdirSync(join(cacheDir, CACHE_FORMAT));
+    const folder = join(cacheDir, CACHE_FORMAT, keyDir!);
+    const [segment] = readdirSync(folder);
+    const lines = readFileSync(join(folder, segment!), 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    const tampered = lines.map((line, i) => {
+      const record = JSON.parse(line) as { t: string; o: { logits: (number | null)[] }; c: string };
+      if (i === 0) record.o.logits = [record.o.logits[0]! + 1]; // a changed digit
+      if (i === 1) record.o.logits = [null]; // NaN written as null by JSON
+      if (i === 2) (record as { o: unknown }).o = {}; // the output key gone
+      return JSON.stringify(record);
+    });
+    writeFileSync(join(folder, segment!), `${tampered.join('\n')}\n`);
+    mkdirSync(join(folder, 'stray.jsonl'));
+
+    const rerun = runIn(join(dir, 'rerun'), model, [...suite(join(dir, 'rerun')), '--cache-dir', cacheDir]);
+    const r = rmbench(rerun.args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: score cache \S+: 3 corrupt line\(s\) \(checksum, values or width wrong\) ignored; their texts are scored again/);
+    const results = readJson<Results>(rerun.out);
+    expect(results.timing.unique_inputs).toBe(3);
+    expect({ subsets: results.subsets, overall: results.overall }).toEqual({ subsets: expected.results.subsets, overall: expected.results.overall });
+    expect(readFileSync(rerun.scores, 'utf8')).toBe(expected.scores);
+  });
+
+  it('--cache-dir naming a file is refused with one line naming it', () => {
+    const dir = tempDir();
+    const model = join(dir, 'bow');
+    writeBagOfWordsModel(model, WEIGHTS);
+    const file = join(dir, 'not-a-folder');
+    writeFileSync(file, 'x');
+    const { out, scores, args } = runIn(dir, model, [...suite(dir), '--cache-dir', file]);
+    expectRefused(() => rmbench(args), new RegExp(`^rmbench: score cache ${file}: cannot use it \\(a file is in the way of the cache folder\\); pass another --cache-dir, or --no-cache$`), [out, scores, file]);
+  });
+});
+
+describe('texts of any length', () => {
+  /** Whole sentences of real words, at least `chars` characters. */
+  const longText = (chars: number) => {
+    const sentence = 'Sure, here is a long answer that keeps going with the same few words again and again. ';
+    return sentence.repeat(Math.ceil(chars / sentence.length));
+  };
+
+  it('a 700,000-character and a 5 MB response score as the end the model reads, in a small heap', () => {
+    const dir = tempDir();
+    const tail = 'And that is all: sure, here it is, sorry for the length.';
+    // What use-lite-bt reads of each long response (its last 128 tokens) is in the short one too.
+    const short = `${longText(6000)}${tail}`;
+    const rows = [
+      { id: 'long', prompt: 'Tell me everything.', chosen: `${longText(700_000)}${tail}`, rejected: `${longText(5_000_000)}${tail}` },
+      { id: 'short', prompt: 'Tell me everything.', chosen: short, rejected: short },
+    ];
+    const { out, scores, args } = runIn(dir, USE_LITE, [...suite(dir, rows), '--no-cache']);
+    // Whole-text tokenisation of the 5 MB text needs gigabytes; the windows need a few kB.
+    const r = rmbench(args, ROOT, { NODE_OPTIONS: '--max-old-space-size=384' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
+    const pairs = readFileSync(scores, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; chosen_score: number; rejected_score: number });
+    const [long, same] = [pairs.find((p) => p.id === 'long')!, pairs.find((p) => p.id === 'short')!];
+    expect(long.chosen_score).toBe(same.chosen_score);
+    expect(long.rejected_score).toBe(same.chosen_score);
+    // All four responses read the same 128 tokens: one model input.
+    expect(readJson<Results>(out).timing).toMatchObject({ unique_texts: 3, unique_inputs: 1, real_tokens: 128 });
+  });
+});
+
+/**
+ * Windows starting at each of `firstWindows` (undefined: the default) against whole-text
+ * tokenisation, on one side of each text; counts the texts decided by windows of the first size.
+ */
+function compareWindowed(encode: (text: string) => number[], texts: readonly string[], side: Side, need: number, firstWindows: readonly (number | undefined)[]) {
+  let windowed = 0;
+  const mismatches: string[] = [];
+  for (const text of texts) {
+    const whole = encode(text);
+    firstWindows.forEach((firstWindow, i) => {
+      const kept = keptContent((t) => (t === text ? whole : encode(t)), text, side, need, firstWindow);
+      if (kept.whole) return;
+      if (i === 0) windowed++;
+      const expected = side === 'left' ? whole.slice(whole.length - kept.ids.length) : whole.slice(0, kept.ids.length);
+      if (whole.length <= need || kept.ids.join() !== expected.join()) mismatches.push(`first window ${firstWindow ?? 'default'}: ${text.slice(0, 80)}`);
+    });
+  }
+  return { windowed, mismatches };
+}
+
+describe('windowed tokenisation keeps exactly the token ids of whole-text tokenisation', () => {
+  it('on every RewardBench v1 text of models/use-lite-bt (and every 8th, keeping the start), with windows as small as 64 characters and the default ones', async () => {
+    const setup = await loadTextSetup(readModelFolder(USE_LITE));
+    const texts = [
+      ...new Set(loadSubsets(resolveSuite(BUNDLED_MANIFEST, 'rewardbench-v1')).flatMap((s) => s.rows.flatMap(rowResponses)).map((r) => setup.text(r.prompt, r.response))),
+    ];
+    expect(texts.length).toBeGreaterThan(5900); // 5,970 responses, a few identical
+    const encode = (text: string) => setup.tokenizer.tokenizer.encode(text, { add_special_tokens: false });
+    // 129: the 128 tokens use-lite-bt reads, and one for a BOS that might be dropped.
+    const left = compareWindowed(encode, texts, 'left', 129, [64, undefined]);
+    const sample = texts.filter((_, i) => i % 8 === 0);
+    const right = compareWindowed(encode, sample, 'right', 129, [64]);
+    console.log(`texts decided by windows: ${left.windowed} of ${texts.length} keeping the end, ${right.windowed} of ${sample.length} keeping the start`);
+    expect(left.mismatches).toEqual([]);
+    expect(right.mismatches).toEqual([]);
+    // Most texts are longer than the model reads: the windows, not the whole text, decided them.
+    expect(left.windowed).toBeGreaterThan(texts.length / 4);
+    expect(right.windowed).toBeGreaterThan(sample.length / 10);
+  }, 600_000);
+
+  it('on generated texts (words, runs without spaces, special tokens, emoji, odd whitespace) for a Unigram tokenizer that never pre-splits (use-lite) and a word-level one with special tokens', async () => {
+    const dir = tempDir();
+    writeDecoderModel(join(dir, 'llama'), { weights: { sure: 1, here: 1 }, pooling: 'index' });
+    const tokenizers = await Promise.all([USE_LITE, join(dir, 'llama')].map(async (path) => (await loadTextSetup(readModelFolder(path))).tokenizer.tokenizer));
+    const fragments = ['Sure', ' ', 'here', ' is', '  ', '\n', '\n\n', '\t', 'aaaaaaaa', 'ab', '.', ',', '!!', '42', '1234567', '<|eot_id|>', LLAMA3_BOS, '😀', 'é', 'naïve', '日本語', 'User:', 'Assistant:'];
+    const text = fc.array(fc.constantFrom(...fragments), { minLength: 1, maxLength: 600, size: 'max' }).map((parts) => parts.join(''));
+    let windowed = 0;
+    fc.assert(
+      fc.property(text, fc.constantFrom(0, 1), fc.constantFrom<Side>('left', 'right'), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 8, max: 128 }), (t, which, side, need, firstWindow) => {
+        const tokenizer = tokenizers[which]!;
+        const encode = (x: string) => tokenizer.encode(x, { add_special_tokens: false });
+        const compared = compareWindowed(encode, [t], side, need, [firstWindow]);
+        expect(compared.mismatches).toEqual([]);
+        windowed += compared.windowed;
+      }),
+      { seed: 17, numRuns: Number(process.env.RMBENCH_FUZZ_RUNS ?? 200) },
+    );
+    // Most cases were decided by windows, not by tokenising the whole text.
+    expect(windowed).toBeGreaterThan(Number(process.env.RMBENCH_FUZZ_RUNS ?? 200) / 4);
+  }, 120_000);
+});
+
+/** A Bradley-Terry graph whose "logits" hold one value per token: [batch, `axis`]. */
+function writePerTokenModel(dir: string, axis: string): void {
+  const vocab = writeTokenizer(dir, Object.keys(WEIGHTS));
+  const table = new Float32Array(vocab.size);
+  for (const [w, id] of vocab) table[id] = WEIGHTS[w as keyof typeof WEIGHTS] ?? 0;
+  const g = new GraphBuilder('per_token');
+  const ids = g.input('input_ids', 'int64', ['batch', 'sequence']);
+  const mask = g.input('attention_mask', 'int64', ['batch', 'sequence']);
+  const perToken = g.node('Gather', [g.init('token_weight', { type: 'float32', dims: [vocab.size], data: table }), ids], { axis: 0 });
+  g.node('Mul', [perToken, g.node('Cast', [mask], { to: 1 })], {}, ['logits']);
+  g.output('logits', 'float32', ['batch', axis]);
+  mkdirSync(join(dir, 'onnx'), { recursive: true });
+  g.save(join(dir, 'onnx', 'model.onnx'));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'bert', num_labels: 1 }));
+}
+
+describe('a reward output with a sequence axis is refused, not read at token 0', () => {
+  it.each([
+    ['declared [batch, sequence]', 'sequence', /output "logits" is \[batch, sequence\]: one value per token; rmbench needs one reward per response/],
+    ['under another axis name', 'positions', /output "logits" has \d+ values per response in a batch of \d+ tokens and \d+ in one of \d+: one value per token/],
+  ])('%s: run, inspect and serve exit 1', async (_, axis, message) => {
+    const dir = tempDir();
+    const model = join(dir, 'per-token');
+    writePerTokenModel(model, axis);
+    const { out, scores, args } = runIn(dir, model, suite(dir));
+    expectRefused(() => rmbench(args), message, [out, scores]);
+    expectRefused(() => rmbench(['inspect', model]), message);
+    // serve would hand the per-token vector to vLLM/TEI clients, which read its first value.
+    const served = await rmbenchAsync(['serve', model, '--port', '0'], {}, 30_000);
+    expectRefused(() => served, message);
+  });
+});
+
+describe('chat templates that fail or render nothing', () => {
+  it.each([
+    ['renders an empty string', '{% if false %}{{ messages }}{% endif %}', /chat_template renders a conversation of 2 message\(s\) to an empty text/],
+    ['raises', "{{ raise_exception('no system role') }}", /chat_template fails on a conversation of 2 message\(s\): no system role/],
+    ['has a syntax error', '{% for m in messages %}{{ m.content }', /chat_template fails on a conversation of 2 message\(s\): Parser Error: Expected closing expression token/],
+  ])('a template that %s: run exits 1 naming the template; inspect lists it as a problem', (_, template, message) => {
+    const dir = tempDir();
+    const model = join(dir, 'chat');
+    writeBagOfWordsModel(model, WEIGHTS, { chatTemplate: template });
+    const named = new RegExp(`${join(model, 'tokenizer_config.json').replace(/[/.]/g, '\\$&')}: ${message.source}`);
+    const { out, scores, args } = runIn(dir, model, suite(dir));
+    expectRefused(() => rmbench(args), named, [out, scores]);
+    const inspected = expectRefused(() => rmbench(['inspect', model, '--json']), named);
+    expect((JSON.parse(inspected.stdout) as { problems: string[] }).problems).toEqual([expect.stringMatching(named)]);
+  });
+});
+
+describe('rmbench inspect: a handled fallback is a warning, not a problem', () => {
+  it('a folder without pad_token (padded with eos, as Hugging Face does) exits 0 with a warning and runs', () => {
+    const dir = tempDir();
+    const model = join(dir, 'llama-rm');
+    writeDecoderModel(model, { weights: { [LLAMA3_BOS]: 8, '<|eot_id|>': 0.5, sure: 1, sorry: -1 }, pooling: 'index' });
+    const r = rmbench(['inspect', model, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ problems: [], warnings: [expect.stringMatching(/^no pad_token in tokenizer_config\.json: rmbench pads with eos_token/)] });
+    const { args } = runIn(dir, model, suite(dir));
+    expect(rmbench(args).code).toBe(0);
+  });
+});
