@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder } from '../../tools/onnx/graph.js';
+import { GraphBuilder } from '../../src/onnx/graph.js';
 import { rowResponses } from '../../src/bench/evaluate.js';
 import type { Results } from '../../src/report/schema.js';
 import { CACHE_FORMAT } from '../../src/scorers/cache.js';
