@@ -11,17 +11,15 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../src/onnx/graph.js';
-import { rowResponses } from '../../src/bench/evaluate.js';
 import type { Results } from '../../src/report/schema.js';
 import { CACHE_FORMAT } from '../../src/scorers/cache.js';
 import { readModelFolder } from '../../src/scorers/model-folder.js';
 import { loadTextSetup } from '../../src/scorers/text-setup.js';
-import { keptContent, type Side } from '../../src/scorers/tokenize.js';
-import { loadSubsets } from '../../src/subsets/load.js';
-import { BUNDLED_MANIFEST, resolveSuite } from '../../src/subsets/manifest.js';
+import type { Side } from '../../src/scorers/tokenize.js';
 import { ROOT, rmbench, type CliResult } from '../helpers/cli.js';
 import { rmbenchAsync } from '../helpers/remote.js';
 import { tempDir, writeSuite, type FixtureSubset } from '../helpers/suite.js';
+import { compareWindowed } from '../helpers/windowed.js';
 import { LLAMA3_BOS, writeBagOfWordsModel, writeDecoderModel, writeTokenizer } from '../helpers/tiny-models.js';
 
 const USE_LITE = join(ROOT, 'models', 'use-lite-bt');
@@ -167,46 +165,8 @@ describe('texts of any length', () => {
   });
 });
 
-/**
- * Windows starting at each of `firstWindows` (undefined: the default) against whole-text
- * tokenisation, on one side of each text; counts the texts decided by windows of the first size.
- */
-function compareWindowed(encode: (text: string) => number[], texts: readonly string[], side: Side, need: number, firstWindows: readonly (number | undefined)[]) {
-  let windowed = 0;
-  const mismatches: string[] = [];
-  for (const text of texts) {
-    const whole = encode(text);
-    firstWindows.forEach((firstWindow, i) => {
-      const kept = keptContent((t) => (t === text ? whole : encode(t)), text, side, need, firstWindow);
-      if (kept.whole) return;
-      if (i === 0) windowed++;
-      const expected = side === 'left' ? whole.slice(whole.length - kept.ids.length) : whole.slice(0, kept.ids.length);
-      if (whole.length <= need || kept.ids.join() !== expected.join()) mismatches.push(`first window ${firstWindow ?? 'default'}: ${text.slice(0, 80)}`);
-    });
-  }
-  return { windowed, mismatches };
-}
-
+// The same check on every RewardBench v1 text: test/tokenize-window.e2e.test.ts.
 describe('windowed tokenisation keeps exactly the token ids of whole-text tokenisation', () => {
-  it('on every RewardBench v1 text of models/use-lite-bt (and every 8th, keeping the start), with windows as small as 64 characters and the default ones', async () => {
-    const setup = await loadTextSetup(readModelFolder(USE_LITE));
-    const texts = [
-      ...new Set(loadSubsets(resolveSuite(BUNDLED_MANIFEST, 'rewardbench-v1')).flatMap((s) => s.rows.flatMap(rowResponses)).map((r) => setup.text(r.prompt, r.response))),
-    ];
-    expect(texts.length).toBeGreaterThan(5900); // 5,970 responses, a few identical
-    const encode = (text: string) => setup.tokenizer.tokenizer.encode(text, { add_special_tokens: false });
-    // 129: the 128 tokens use-lite-bt reads, and one for a BOS that might be dropped.
-    const left = compareWindowed(encode, texts, 'left', 129, [64, undefined]);
-    const sample = texts.filter((_, i) => i % 8 === 0);
-    const right = compareWindowed(encode, sample, 'right', 129, [64]);
-    console.log(`texts decided by windows: ${left.windowed} of ${texts.length} keeping the end, ${right.windowed} of ${sample.length} keeping the start`);
-    expect(left.mismatches).toEqual([]);
-    expect(right.mismatches).toEqual([]);
-    // Most texts are longer than the model reads: the windows, not the whole text, decided them.
-    expect(left.windowed).toBeGreaterThan(texts.length / 4);
-    expect(right.windowed).toBeGreaterThan(sample.length / 10);
-  }, 600_000);
-
   it('on generated texts (words, runs without spaces, special tokens, emoji, odd whitespace) for a Unigram tokenizer that never pre-splits (use-lite) and a word-level one with special tokens', async () => {
     const dir = tempDir();
     writeDecoderModel(join(dir, 'llama'), { weights: { sure: 1, here: 1 }, pooling: 'index' });
