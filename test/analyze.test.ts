@@ -226,7 +226,7 @@ describe('analyze (property): random runs give a refusal or a consistent result'
           const items = rows.map((row, i): PairOutcome => ({ key: `s/${i}`, subset: 's', id: String(i), chosen_score: row[m]!, rejected_score: 0, correct: row[m]! > 0, margin: row[m]! }));
           const correct = items.filter((x) => x.correct).length;
           const results = { schema_version: 1, model: `m${m}`, suite: { name: 'x', version: '1' }, subsets: { s: { metric: 'pairwise', n: items.length, correct } } };
-          return { path: `m${m}.json`, results: results as never, items };
+          return { path: `m${m}.json`, results: results as never, pairs: items };
         });
         let result: Analysis;
         try {

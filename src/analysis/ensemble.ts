@@ -17,8 +17,8 @@
  */
 import { UserError } from '../errors.js';
 import { checkSameData } from '../report/data-fingerprint.js';
-import { outcomeValue, type ItemOutcome, type Results } from '../report/schema.js';
-import { readResults, readScores } from '../report/write.js';
+import { outcomeValue, type ItemOutcome } from '../report/schema.js';
+import type { RunFiles } from '../report/write.js';
 import type { MetricKind } from '../subsets/types.js';
 import { agreement } from './agreement.js';
 
@@ -26,11 +26,8 @@ export const ANALYSIS_SCHEMA_VERSION = 1;
 /** Strength below -1 (one standard deviation of the models' margins) counts as a strong preference for the rejected response. */
 export const DEFAULT_STRONG_THRESHOLD = 1;
 
-export interface EnsembleRun {
-  path: string;
-  results: Results;
-  items: readonly ItemOutcome[];
-}
+/** One model's run: results and scores as read by readRun (src/report/write.ts). */
+export type EnsembleRun = Pick<RunFiles, 'path' | 'results'> & { pairs: readonly ItemOutcome[] };
 
 export interface PairStrength {
   key: string;
@@ -87,19 +84,11 @@ export interface Analysis {
   pairs: PairStrength[];
 }
 
-/** Reads runs (results JSON + the scores file each names). */
-export function readRuns(paths: readonly string[]): EnsembleRun[] {
-  return paths.map((path) => {
-    const results = readResults(path);
-    return { path, results, items: readScores(path, results) };
-  });
-}
-
 /** Per-item right/wrong of a run, keyed by item, checked against what the results report. */
 function decisions(run: EnsembleRun): Map<string, ItemOutcome> {
   const byKey = new Map<string, ItemOutcome>();
   const counted = new Map<string, { n: number; correct: number }>();
-  for (const item of run.items) {
+  for (const item of run.pairs) {
     if ('tie_label' in item && item.tie_label) continue;
     if (byKey.has(item.key)) throw new UserError(`${run.path}: its scores file lists item ${item.key} twice`);
     if (!('value' in item) && !Number.isFinite(item.margin)) {

@@ -6,7 +6,7 @@
  * resources; every text from the inputs is escaped. Hooks for tests: `svg#strength-histogram`,
  * `tr[data-subset]`, `table#kappa td[data-pair]`, `#flagged-count`.
  */
-import { REPORT_COLORS, REPORT_CSS, escapeHtml as esc, histogram } from '../report/html.js';
+import { REPORT_COLORS, escapeHtml as esc, histogram, pageHead } from '../report/html.js';
 import type { Analysis } from './ensemble.js';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(x * 100).toFixed(1)}%`);
@@ -37,16 +37,7 @@ export function renderAnalysisHtml(a: Analysis, version: string): string {
   const chart = strengths.length
     ? histogram({ id: 'strength-histogram', title: 'Preference strength of the pairs', xLabel: 'ensemble mean of standardised margins (chosen minus rejected)', series: [{ name: 'pairs', color: REPORT_COLORS.model, values: strengths }], signColors: true }).svg
     : '<p class="muted">This suite has no pairs: preference strength needs a margin per pair.</p>';
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<meta name="generator" content="rmbench ${esc(version)}">
-<title>${esc(title)} · rmbench analysis</title>
-<style>${REPORT_CSS}</style>
-</head>
+  return `${pageHead(`${title} · rmbench analysis`, version)}
 <body>
 <main>
 <header>

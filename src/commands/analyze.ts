@@ -21,12 +21,13 @@ export function register(program: Command): void {
     .option('--strong <x>', 'a strength below -x (standardised margins) is a strong preference for the rejected response', '1')
     .option('--manifest <file>', 'dataset manifest for --export\'s texts (default: ./datasets.manifest.json, else the bundled one)')
     .action(async (paths: string[], o: { json?: boolean; export?: string; html?: string; strong: string; manifest?: string }) => {
-      const [{ analyze, readRuns }, { toJson, writeFileAtomic }, { RMBENCH_VERSION }] = await Promise.all([
+      const [{ analyze }, { readRun }, { toJson, writeFileAtomic }, { RMBENCH_VERSION }] = await Promise.all([
         import('../analysis/ensemble.js'),
+        import('../report/write.js'),
         import('../io.js'),
         import('../version.js'),
       ]);
-      const analysis = analyze(readRuns(paths), { strongThreshold: Number(o.strong) });
+      const analysis = analyze(paths.map(readRun), { strongThreshold: Number(o.strong) });
       for (const w of analysis.warnings) warn(w);
       // Everything is computed before the first file is written.
       const files: [string, string][] = [];

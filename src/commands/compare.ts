@@ -49,7 +49,7 @@ export function register(program: Command): void {
       const resamples = Number(o.resamples);
       if (!(alpha > 0 && alpha < 1)) throw new UserError(`--alpha must be in (0, 1), got ${o.alpha}`);
       if (!Number.isInteger(resamples) || resamples < 100) throw new UserError(`--resamples must be an integer >= 100, got ${o.resamples}`);
-      const [{ readRun }, { compareRuns }] = await Promise.all([import('../interop/read-run.js'), import('../report/compare.js')]);
+      const [{ readRun }, { compareRuns }] = await Promise.all([import('../report/write.js'), import('../report/compare.js')]);
       const comparison = compareRuns(readRun(a), readRun(b), { alpha, resamples });
       for (const w of comparison.warnings) warn(w);
       console.log(o.json ? JSON.stringify(comparison, null, 2) : render(comparison).join('\n'));

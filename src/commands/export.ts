@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .requiredOption('--out-dir <dir>', 'folder to write into')
     .option('--organization <name>', 'eee: source_metadata.source_organization_name', 'unknown')
     .action(async (file: string, o: { format: (typeof EXPORT_FORMATS)[number]; outDir: string; organization: string }) => {
-      const [{ readRun }, { writeFileAtomic, toJson }] = await Promise.all([import('../interop/read-run.js'), import('../io.js')]);
+      const [{ readRun }, { writeFileAtomic, toJson }] = await Promise.all([import('../report/write.js'), import('../io.js')]);
       const run = readRun(file);
       const { results } = run;
       if (results.partial) throw new UserError(`${file}: a partial run (--subsets, --limit or --shard) is not an evaluation of the suite; export full runs only`);

@@ -30,17 +30,13 @@ export function register(program: Command): void {
     .action(async (o) => {
       let verdict;
       try {
-        const [{ gate }, { checkOutputs, readResults, readScores, writeOutput }, { toJson }] = await Promise.all([
+        const [{ gate }, { checkOutputs, readRun, writeOutput }, { toJson }] = await Promise.all([
           import('../report/gate.js'),
           import('../report/write.js'),
           import('../io.js'),
         ]);
-        const load = (path: string) => {
-          const results = readResults(path);
-          return { path, results, pairs: readScores(path, results) };
-        };
-        const baseline = load(o.baseline);
-        const candidate = load(o.candidate);
+        const baseline = readRun(o.baseline);
+        const candidate = readRun(o.candidate);
         if (o.verdict) {
           checkOutputs(
             [{ path: o.verdict, name: '--verdict' }],

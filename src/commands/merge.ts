@@ -13,16 +13,13 @@ export function register(program: Command): void {
     .option('--scores <file>', 'merged per-item scores JSONL (default: beside the results)')
     .option('--manifest <file>', 'dataset manifest the shards ran on (default: ./datasets.manifest.json, else the bundled one)')
     .action(async (paths: string[], o) => {
-      const [{ mergeShards }, { checkOutputs, readResults, readScores, scoresPathFor, writeRun }, { renderTable }, { defaultManifestPath }] = await Promise.all([
+      const [{ mergeShards }, { checkOutputs, readRun, scoresPathFor, writeRun }, { renderTable }, { defaultManifestPath }] = await Promise.all([
         import('../bench/merge.js'),
         import('../report/write.js'),
         import('../report/table.js'),
         import('../subsets/manifest.js'),
       ]);
-      const shards = paths.map((path) => {
-        const results = readResults(path);
-        return { path, results, pairs: readScores(path, results) };
-      });
+      const shards = paths.map(readRun);
       const scores = o.scores ?? scoresPathFor(resolve(o.out));
       checkOutputs(
         [

@@ -593,16 +593,7 @@ export function renderHtmlReport(results: Results, pairs: readonly ReportPair[])
   const ciLead = ci
     ? `Bars: accuracy; whiskers: 95% ${ci.method === 'bootstrap-percentile' ? 'percentile-bootstrap' : esc(ci.method)} interval (${esc(ci.resamples)} resamples of pairs within each subset). Dashed line: 50%, chance for a pair.`
     : 'This results file has no confidence intervals. Dashed line: 50%, chance for a pair.';
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<meta name="generator" content="rmbench ${esc(results.rmbench_version)}">
-<title>${esc(title)} · rmbench report</title>
-<style>${CSS}</style>
-</head>
+  return `${pageHead(`${title} · rmbench report`, results.rmbench_version)}
 <body>
 <main>
 <header>
@@ -646,4 +637,18 @@ ${details(results)}
 }
 
 /** Shared with the analysis page (src/analysis/html.ts), so both pages look alike. */
-export { CSS as REPORT_CSS, COLORS as REPORT_COLORS, histogram };
+/** The start of an rmbench page up to </head>: one stylesheet, and a policy that loads nothing from outside. */
+export function pageHead(title: string, version: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="generator" content="rmbench ${esc(version)}">
+<title>${esc(title)}</title>
+<style>${CSS}</style>
+</head>`;
+}
+
+export { COLORS as REPORT_COLORS, histogram };

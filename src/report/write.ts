@@ -192,6 +192,19 @@ export function readResults(path: string): Results {
   return parsed.data;
 }
 
+/** A run as read back: its results and every item's outcome, in the scores file's order. */
+export interface RunFiles {
+  path: string;
+  results: Results;
+  pairs: ItemOutcome[];
+}
+
+/** Reads a results file and the scores file it names, both validated. */
+export function readRun(path: string): RunFiles {
+  const results = readResults(path);
+  return { path, results, pairs: readScores(path, results) };
+}
+
 /** Reads the per-item scores file a results file names, validating every line. */
 export function readScores(resultsPath: string, results: Pick<Results, 'scores_file'>): ItemOutcome[] {
   const path = resolve(dirname(resultsPath), results.scores_file);
