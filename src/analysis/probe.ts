@@ -15,7 +15,7 @@ import { UserError } from '../errors.js';
 import { combine, type Layout } from '../report/aggregate.js';
 import { DEFAULT_RESAMPLES, DEFAULT_SEED, bootstrap, percentileInterval, prng } from '../report/bootstrap.js';
 import type { Interval } from '../report/schema.js';
-import { folderScorer } from '../scorers/index.js';
+import { folderScorer } from '../scorers/kinds.js';
 import { DTYPES, readModelFolder, variantFiles, type Dtype, type ModelFolder, type RmbenchBlock } from '../scorers/model-folder.js';
 import { DEFAULT_TOKEN_BUDGET, type OnnxModelOptions } from '../scorers/onnx-model.js';
 import type { Scorer } from '../scorers/types.js';

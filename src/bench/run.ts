@@ -8,7 +8,7 @@ import { UserError } from '../errors.js';
 import { aggregate } from '../report/aggregate.js';
 import { confidenceIntervals } from '../report/bootstrap.js';
 import { lengthBias } from '../report/length-bias.js';
-import { RESULTS_SCHEMA_VERSION, type ItemOutcome, type Results } from '../report/schema.js';
+import { RESULTS_SCHEMA_VERSION, type ItemOutcome, type Results, type RunOutput } from '../report/schema.js';
 import { paddingEfficiency } from '../scorers/batching.js';
 import { createScorer } from '../scorers/index.js';
 import type { OnnxModelOptions } from '../scorers/onnx-model.js';
@@ -39,14 +39,7 @@ export interface RunOptions extends OnnxModelOptions, RemoteOptions, SubsetSelec
   onOutcomes?: (outcomes: readonly ItemOutcome[]) => void;
 }
 
-export interface RunOutput {
-  /** Results without scores_file, which the writer fills in. */
-  results: Omit<Results, 'scores_file'>;
-  /** One outcome per item (pair or response set), in suite order (empty when onOutcomes took them). */
-  pairs: ItemOutcome[];
-  /** The scorer's own summary lines, for the terminal. */
-  report: string[];
-}
+export type { RunOutput };
 
 const seconds = (ms: number) => Math.round(ms) / 1000;
 

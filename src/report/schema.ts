@@ -331,3 +331,13 @@ const SetOutcomeSchema = z
 
 /** The schema of one scores-file line: a response set when it has `value`, else a pair. */
 export const itemOutcomeSchema = (line: unknown) => (typeof line === 'object' && line !== null && 'value' in line ? SetOutcomeSchema : PairOutcomeSchema);
+
+/** What a run returns before it is written: the results, every item's outcome, the scorer's summary. */
+export interface RunOutput {
+  /** Results without scores_file, which the writer fills in. */
+  results: Omit<Results, 'scores_file'>;
+  /** One outcome per item (pair or response set), in suite order (empty when onOutcomes took them). */
+  pairs: ItemOutcome[];
+  /** The scorer's own summary lines, for the terminal. */
+  report: string[];
+}

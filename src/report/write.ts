@@ -8,9 +8,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync,
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { toJson, writeFileAtomic } from '../io.js';
-import type { RunOutput } from '../bench/run.js';
 import type { z } from 'zod';
-import { RESULTS_SCHEMA_VERSION, ResultsSchema, itemOutcomeSchema, type ItemOutcome, type Results } from './schema.js';
+import { RESULTS_SCHEMA_VERSION, ResultsSchema, itemOutcomeSchema, type ItemOutcome, type Results, type RunOutput } from './schema.js';
 import { printable } from './table.js';
 
 export interface WritePaths {

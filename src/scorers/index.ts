@@ -4,24 +4,13 @@
  * rmbench.scorer picks the kind. Kinds load lazily, so `rmbench --help` never loads ONNX Runtime.
  */
 import { UserError } from '../errors.js';
-import type { ModelFolder, ScorerKind } from './model-folder.js';
+import { folderScorer } from './kinds.js';
 import type { OnnxModelOptions } from './onnx-model.js';
 import { REMOTE_ONLY_OPTIONS, type RemoteOptions } from './remote/options.js';
 import { isRemoteModel } from './remote/url.js';
 import type { Scorer } from './types.js';
 
 export const BASELINES = ['length'] as const;
-
-const FOLDER_SCORERS: Record<ScorerKind, (folder: ModelFolder, options: OnnxModelOptions) => Promise<Scorer>> = {
-  'bradley-terry': async (folder, options) => (await import('./bradley-terry.js')).createBradleyTerryScorer(folder, options),
-  armorm: async (folder, options) => (await import('./armorm.js')).createArmoScorer(folder, options),
-  gpm: async (folder, options) => (await import('./gpm.js')).createGpmScorer(folder, options),
-};
-
-/** The scorer of a folder's kind (a local folder, or a remote KServe graph through options.graph). */
-export function folderScorer(folder: ModelFolder, options: OnnxModelOptions): Promise<Scorer> {
-  return FOLDER_SCORERS[folder.rmbench.scorer](folder, options);
-}
 
 /**
  * Opens the scorer for a model argument: "length", a remote engine (vllm+http://HOST:PORT/MODEL,

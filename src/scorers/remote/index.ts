@@ -9,6 +9,7 @@
  * the URL (model_path) and the formatting (config).
  */
 import { UserError } from '../../errors.js';
+import { folderScorer } from '../kinds.js';
 import type { OnnxModelOptions } from '../onnx-model.js';
 import type { Scorer } from '../types.js';
 import { readTokenizerFolder } from './folder.js';
@@ -40,7 +41,6 @@ async function createKServeScorer(target: RemoteTarget, options: OnnxModelOption
   const graphUrl = `${target.base}${KServeGraph.modelPath(target.model!, target.params.version || null)}`;
   const folder = readTokenizerFolder(options.tokenizer, graphUrl, target.model!);
   let graph: KServeGraph | undefined;
-  const { folderScorer } = await import('../index.js');
   const scorer = await folderScorer(folder, {
     ...options,
     concurrency: cs.concurrency,
