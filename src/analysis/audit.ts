@@ -5,7 +5,8 @@
  * against the metric's chance level, with the run's bootstrap intervals. A baseline whose interval
  * lies above chance means the subset can be solved without reading the content. Lengths are
  * Unicode code points of the bare responses (as length_bias counts them); a length tie is what
- * the metric makes of a tie (wrong for a pair).
+ * the metric makes of a tie (wrong for a pair). Where a subset's pairs kept their original A/B order
+ * (label imports record chosen_position), always picking A and always picking B are baselines too.
  */
 import { UserError } from '../errors.js';
 import { combine } from '../report/aggregate.js';
@@ -37,12 +38,22 @@ export interface SubsetAudit {
   /** Items with two compared responses of equal length. */
   length_ties: number;
   /**
-   * Pick-by-position needs the original A/B order of each pair, which the subset format does not
-   * keep: always null for now.
+   * Always picking response A and always picking response B, on the pairs whose original A/B order
+   * the file keeps (chosen_position, written by label imports); null where it keeps none.
    */
-  pick_position: null;
+  pick_position: PickPosition | null;
   /** One sentence per baseline whose interval lies above chance (subsets of at least MIN_ITEMS_TO_FLAG items). */
   flags: string[];
+}
+
+export interface PickPosition {
+  /** Pairs with a known position (pairs labelled as human ties are not counted). */
+  n: number;
+  chance: 0.5;
+  pick_a: number;
+  pick_b: number;
+  /** 95% bootstrap intervals, resampling the pairs as the other baselines do. */
+  intervals: { pick_a: Interval; pick_b: Interval };
 }
 
 export interface SuiteAudit {
@@ -104,7 +115,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /** Audits every subset of a suite (files verified by checksum and row count, as a run does). */
 export function auditSuite(suite: Suite): SuiteAudit {
-  const loaded = loadSubsets(suite).map(({ entry, rows }) => {
+  const loaded = loadSubsets(suite, {}, true).map(({ entry, rows }) => {
     const counted = rows.filter((r) => isSetRow(r) || !r.tie);
     if (!counted.length) throw new UserError(`subset ${entry.name}: every pair is labelled a tie; nothing to audit`);
     return { entry, rows: counted };
@@ -148,19 +159,28 @@ export function auditSuite(suite: Suite): SuiteAudit {
   };
 }
 
+/** Pick-A and pick-B over the pairs that know their position; null when none does. */
+function pickPosition(entry: SubsetEntry, rows: readonly Row[]): PickPosition | null {
+  const known = rows.flatMap((r) => (!isSetRow(r) && r.chosen_position ? [r.chosen_position] : []));
+  if (!known.length) return null;
+  const pickA = known.map((p) => (p === 'A' ? 1 : 0));
+  const pickB = pickA.map((x) => 1 - x);
+  const layout = { subsets: [entry], sectionWeights: { [entry.section]: { weight: 1 } } };
+  const interval = (values: number[]) => confidenceIntervals(layout, [values], { level: INTERVAL_LEVEL }).subsets[entry.name]!;
+  return { n: known.length, chance: 0.5, pick_a: mean(pickA), pick_b: mean(pickB), intervals: { pick_a: interval(pickA), pick_b: interval(pickB) } };
+}
+
 function auditSubset(entry: SubsetEntry, rows: readonly Row[], score: (b: BaselineName) => number, intervalOf: (b: BaselineName) => Interval | undefined): SubsetAudit {
   const chances = rows.map((row) => chanceValue(entry.metric, row));
   const chance = chances.every((c): c is number => c !== null) && chances.length ? mean(chances) : null;
   const intervals = entry.metric === 'rb2-ties' ? null : { pick_longer: intervalOf('pick_longer')!, pick_shorter: intervalOf('pick_shorter')! };
   const flags: string[] = [];
-  if (chance !== null && intervals && rows.length >= MIN_ITEMS_TO_FLAG) {
-    for (const b of BASELINES) {
-      const iv = intervals[b];
-      if (iv.low > chance) {
-        flags.push(`${b.replace('_', '-')} scores ${pct(score(b))} (95% interval ${pct(iv.low)}–${pct(iv.high)}), above chance ${pct(chance)}`);
-      }
-    }
-  }
+  const flag = (name: string, value: number, iv: Interval, chanceLevel: number) => {
+    if (iv.low > chanceLevel) flags.push(`${name.replace('_', '-')} scores ${pct(value)} (95% interval ${pct(iv.low)}–${pct(iv.high)}), above chance ${pct(chanceLevel)}`);
+  };
+  if (chance !== null && intervals && rows.length >= MIN_ITEMS_TO_FLAG) for (const b of BASELINES) flag(b, score(b), intervals[b], chance);
+  const position = pickPosition(entry, rows);
+  if (position && position.n >= MIN_ITEMS_TO_FLAG) for (const p of ['pick_a', 'pick_b'] as const) flag(p, position[p], position.intervals[p], position.chance);
   return {
     metric: entry.metric,
     section: entry.section,
@@ -170,7 +190,7 @@ function auditSubset(entry: SubsetEntry, rows: readonly Row[], score: (b: Baseli
     pick_shorter: score('pick_shorter'),
     intervals,
     length_ties: rows.filter(hasLengthTie).length,
-    pick_position: null,
+    pick_position: position,
     flags,
   };
 }

@@ -1,6 +1,7 @@
 /** @file `rmbench data import|list`: bring preference data in as Arrow subsets + manifest entries. */
 import chalk from 'chalk';
 import type { Command } from 'commander';
+import { UserError } from '../errors.js';
 import { registerAudit } from './audit.js';
 
 export function register(program: Command): void {
@@ -9,11 +10,18 @@ export function register(program: Command): void {
   data
     .command('import')
     .description('convert JSONL or Parquet preference data into Arrow subset files + manifest entries')
-    .argument('<file>', '.jsonl, .ndjson or .parquet file')
+    .argument('<file>', '.jsonl, .ndjson or .parquet file, or a folder of .parquet shards (imported as one file)')
     .requiredOption('-s, --suite <name>', 'suite to create or extend')
     .option('--manifest <file>', 'manifest to write', 'datasets.manifest.json')
     .option('--out-dir <dir>', 'where the Arrow files go (default: datasets/<suite> beside the manifest)')
-    .option('--map <pairs>', 'column mapping FIELD=COLUMN,... (fields: id, subset, prompt, chosen, rejected, tie, documents)')
+    .option(
+      '--map <pairs>',
+      'column mapping FIELD=COLUMN,... (fields: id, subset, prompt, documents, and the responses as chosen, rejected[, tie]; ' +
+        'response_a, response_b with label or winner_a, winner_b[, winner_tie]; responses, ratings; or response, rating with one row per response)',
+    )
+    .option('--label-values <spec>', 'what label values mean, e.g. "A=A>B|A>>B,B=B>A|B>>A,tie=A=B" (default: A>B, model_a, true, 1 / B>A, model_b, false, 0 / A=B, tie, tie (bothbad))')
+    .option('--drop-ties', 'leave tie labels out (default: kept as pairs labelled tie, not counted in accuracy)')
+    .option('--min-margin <x>', 'ratings: smallest rating difference that makes a pair (default: any)')
     .option('--subset <name>', 'subset name for every row (when the file has no subset column)')
     .option('--metric <kind>', 'pairwise (default), best-of-n, style-matrix or rb2-ties; per subset in the sections file')
     .option('--sections <file>', 'JSON: {"sections": {"Name": {"weight": 1, "subsets": {"subset": weight}}}}')
@@ -22,7 +30,9 @@ export function register(program: Command): void {
     .option('--source <text>', 'where the data comes from')
     .option('--license <text>', 'the data license')
     .action(async (file: string, o) => {
-      const { importData, parseColumnMap, parseMetric } = await import('../subsets/import.js');
+      const [{ importData, parseColumnMap, parseMetric }, { parseLabelValues }] = await Promise.all([import('../subsets/import.js'), import('../subsets/labels.js')]);
+      const minMargin = o.minMargin === undefined ? undefined : Number(o.minMargin);
+      if (minMargin !== undefined && !(Number.isFinite(minMargin) && minMargin >= 0)) throw new UserError(`--min-margin must be a number >= 0, got ${o.minMargin}`);
       const result = await importData({
         file,
         suite: o.suite,
@@ -36,8 +46,14 @@ export function register(program: Command): void {
         description: o.description,
         source: o.source,
         license: o.license,
+        convert: { labelValues: o.labelValues === undefined ? undefined : parseLabelValues(o.labelValues), dropTies: o.dropTies === true, minMargin },
       });
       for (const s of result.subsets) console.log(`${s.name.padEnd(28)} ${String(s.rows).padStart(6)} rows  ${s.section}  ${s.file}`);
+      const { records, rows, ties, ties_dropped, below_margin, without_pair } = result.summary;
+      console.log(
+        `${records} records -> ${rows} rows; ${ties} ties (${ties - ties_dropped} kept as tie labels, ${ties_dropped} dropped); ` +
+          `${below_margin} responses under --min-margin; ${without_pair} records without a pair`,
+      );
       const changed = result.dataChanged;
       if (changed) {
         const which = [...changed.changed.map((n) => `${n} (changed)`), ...changed.added.map((n) => `${n} (added)`)].join(', ');

@@ -1,4 +1,7 @@
-/** @file `rmbench leaderboard`: merge results of one suite into a ranked JSON (and Markdown) export. */
+/**
+ * @file `rmbench leaderboard`: merge results of one suite into a ranked JSON (and Markdown) export,
+ * with tiers drawn from the runs' scores files (src/report/leaderboard.ts).
+ */
 import chalk from 'chalk';
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -13,8 +16,14 @@ export function register(program: Command): void {
     .argument('<results...>', 'results JSON files')
     .requiredOption('-o, --out <file>', 'leaderboard JSON to write')
     .option('--markdown <file>', 'also write a Markdown table')
+    .option('--alpha <p>', 'tiers: significance level of each Holm-adjusted comparison', '0.05')
+    .option('--resamples <n>', 'tiers: paired bootstrap resamples', '10000')
     .action(async (paths: string[], o) => {
-      const [{ buildLeaderboard, leaderboardMarkdown }, { checkOutputs, readResults, writeOutput }, { toJson }] = await Promise.all([
+      const alpha = Number(o.alpha);
+      const resamples = Number(o.resamples);
+      if (!(alpha > 0 && alpha < 1)) throw new UserError(`--alpha must be in (0, 1), got ${o.alpha}`);
+      if (!Number.isInteger(resamples) || resamples < 100) throw new UserError(`--resamples must be an integer >= 100, got ${o.resamples}`);
+      const [{ buildLeaderboard, leaderboardMarkdown, withTiers }, { checkOutputs, readResults, readScores, writeOutput }, { toJson }] = await Promise.all([
         import('../report/leaderboard.js'),
         import('../report/write.js'),
         import('../io.js'),
@@ -30,7 +39,9 @@ export function register(program: Command): void {
       const runs = paths.map((path) => ({ path, results: readResults(path) }));
       const inputs = paths.map((path) => ({ path, name: 'a ranked results file' }));
       checkOutputs([{ path: o.out, name: '--out' }, ...(o.markdown ? [{ path: o.markdown, name: '--markdown' }] : [])], inputs);
-      const board = buildLeaderboard(runs, { onWarning: warn });
+      // Tiers need every run's per-item scores, read once the runs are known to be rankable together.
+      const ranked = buildLeaderboard(runs, { onWarning: warn });
+      const board = withTiers(ranked, runs.map((run) => ({ ...run, pairs: readScores(run.path, run.results) })), { alpha, resamples });
       const markdown = leaderboardMarkdown(board);
       writeOutput(o.out, toJson(board));
       if (o.markdown) writeOutput(o.markdown, markdown);

@@ -1,10 +1,13 @@
 /**
  * @file The leaderboard export: several results of one suite merged and ranked by overall score,
  * with intervals. Fields are named like reward-bench's results where they mean the same thing
- * (model, model_type, chat_template, per-subset accuracies).
+ * (model, model_type, chat_template, per-subset accuracies). Tiers (reward-bench#269, #270): models
+ * whose scores are not significantly different share a tier, by the gate's paired bootstrap with
+ * Holm's correction (docs/results.md, "Tiers").
  */
 import { UserError } from '../errors.js';
 import { checkSameData } from './data-fingerprint.js';
+import { GATE_DEFAULTS, gate, holm, type GateRun } from './gate.js';
 import type { Interval, Results } from './schema.js';
 import { printable } from './table.js';
 
@@ -19,7 +22,9 @@ export interface LeaderboardEntry {
   chat_template: string | null;
   overall: number;
   overall_interval: Interval;
-  sections: Record<string, { score: number; interval: Interval }>;
+  /** 1 = the top tier of the overall score; null when tiers were not computed (see Leaderboard.tiers). */
+  tier: number | null;
+  sections: Record<string, { score: number; interval: Interval; tier: number | null }>;
   /** Subset name -> accuracy, as reward-bench's results list them. */
   subsets: Record<string, number>;
   ties: number;
@@ -37,7 +42,23 @@ export interface Leaderboard {
   /** The data every ranked run read (data-fingerprint.ts); null when no run recorded it. */
   data_fingerprint: string | null;
   created_at: string;
+  /** How the tiers were drawn, or why there are none. */
+  tiers: TierMethod | { skipped: string };
   entries: LeaderboardEntry[];
+}
+
+export interface TierMethod {
+  method: 'paired-bootstrap-holm';
+  /** Significance level of each Holm-adjusted comparison. */
+  alpha: number;
+  resamples: number;
+  seed: number;
+}
+
+export interface TierOptions {
+  alpha?: number;
+  resamples?: number;
+  seed?: number;
 }
 
 /**
@@ -67,7 +88,8 @@ export function buildLeaderboard(runs: readonly { path: string; results: Results
     chat_template: r.chat_template,
     overall: r.overall,
     overall_interval: r.confidence_intervals.overall,
-    sections: Object.fromEntries(Object.entries(r.sections).map(([name, score]) => [name, { score, interval: r.confidence_intervals.sections[name]! }])),
+    tier: null,
+    sections: Object.fromEntries(Object.entries(r.sections).map(([name, score]) => [name, { score, interval: r.confidence_intervals.sections[name]!, tier: null }])),
     subsets: Object.fromEntries(Object.entries(r.subsets).map(([name, s]) => [name, s.accuracy])),
     ties: Object.values(r.subsets).reduce((n, s) => n + s.ties, 0),
     length_bias_flag: r.length_bias.flag,
@@ -83,7 +105,63 @@ export function buildLeaderboard(runs: readonly { path: string; results: Results
     suite: first.results.suite,
     data_fingerprint: runs.find((r) => r.results.data_fingerprint)?.results.data_fingerprint ?? null,
     created_at: new Date().toISOString(),
+    tiers: { skipped: 'not computed' },
     entries: entries.map((e, i) => ({ rank: i > 0 && e.overall === entries[i - 1]!.overall ? rank : (rank = i + 1), ...e })),
+  };
+}
+
+/**
+ * Draws the tiers of a leaderboard from its runs' scores files (runs in any order, matched to the
+ * entries by results file). For the overall score and each section separately: models sorted by
+ * that score (best first, equal scores by model name); for every pair, the one-sided paired
+ * bootstrap p-value that the lower model is below the higher one (the gate with no tolerance);
+ * Holm's correction over all those pairs; then, walking down the order, a model joins the current
+ * tier unless it is significantly below the tier's top model (adjusted p < alpha), in which case
+ * it starts the next tier.
+ */
+export function withTiers(board: Leaderboard, runs: readonly GateRun[], options: TierOptions = {}): Leaderboard {
+  const { alpha, resamples, seed } = { ...GATE_DEFAULTS, ...options };
+  const byPath = new Map(runs.map((run) => [run.path, run]));
+  const ordered = board.entries.map((e) => byPath.get(e.results_file)!);
+  const ties = Object.entries(ordered[0]!.results.subsets).filter(([, s]) => s.metric === 'rb2-ties').map(([name]) => name);
+  if (ties.length) {
+    return { ...board, tiers: { skipped: `subset ${ties.join(', ')} uses the rb2-ties formula, which is not a mean over items; the paired bootstrap compares mean-of-items metrics only` } };
+  }
+  const names = ['overall', ...Object.keys(ordered[0]!.results.sections)];
+  /** p[name][i][j]: one-sided p-value that entry j scores below entry i. */
+  const p = Object.fromEntries(names.map((name) => [name, ordered.map(() => new Array<number>(ordered.length).fill(1))]));
+  ordered.forEach((baseline, i) =>
+    ordered.forEach((candidate, j) => {
+      if (i === j) return;
+      for (const c of gate(baseline, candidate, { maxDropPoints: 0, resamples, seed }).comparisons) p[c.name]![i]![j] = c.p_value;
+    }),
+  );
+  const scoreOf = (name: string, e: LeaderboardEntry) => (name === 'overall' ? e.overall : (e.sections[name]?.score ?? -Infinity));
+  const tiersOf = (name: string): number[] => {
+    const order = board.entries.map((_, i) => i).sort((a, b) => scoreOf(name, board.entries[b]!) - scoreOf(name, board.entries[a]!) || board.entries[a]!.model.localeCompare(board.entries[b]!.model));
+    const pairs = order.flatMap((hi, x) => order.slice(x + 1).map((lo) => [hi, lo] as const));
+    const adjusted = new Map(holm(pairs.map(([hi, lo]) => p[name]![hi]![lo]!)).map((q, k) => [`${pairs[k]![0]},${pairs[k]![1]}`, q]));
+    const tiers = new Array<number>(order.length);
+    let top = order[0]!;
+    let tier = 1;
+    for (const i of order) {
+      if (i !== top && adjusted.get(`${top},${i}`)! < alpha) {
+        top = i;
+        tier++;
+      }
+      tiers[i] = tier;
+    }
+    return tiers;
+  };
+  const tiers = Object.fromEntries(names.map((name) => [name, tiersOf(name)]));
+  return {
+    ...board,
+    tiers: { method: 'paired-bootstrap-holm', alpha, resamples, seed },
+    entries: board.entries.map((e, i) => ({
+      ...e,
+      tier: tiers.overall![i]!,
+      sections: Object.fromEntries(Object.entries(e.sections).map(([name, s]) => [name, { ...s, tier: tiers[name]![i]! }])),
+    })),
   };
 }
 
@@ -93,19 +171,23 @@ const cell = (text: string) => printable(text).replace(/\|/g, '\\|');
 export function leaderboardMarkdown(board: Leaderboard): string {
   const sections = [...new Set(board.entries.flatMap((e) => Object.keys(e.sections)))];
   const pct = (x: number) => (x * 100).toFixed(1);
+  const tier = (t: number | null) => (t === null ? '' : ` (${t})`);
   const lines = [
     `# ${cell(board.suite.name)} v${cell(board.suite.version)}`,
     '',
-    `| rank | model | type | overall [95% CI] | ${sections.map(cell).join(' | ')} | ties |`,
-    `|---:|---|---|---|${sections.map(() => '---:').join('|')}|---:|`,
+    `| rank | tier | model | type | overall [95% CI] | ${sections.map(cell).join(' | ')} | ties |`,
+    `|---:|---:|---|---|---|${sections.map(() => '---:').join('|')}|---:|`,
     ...board.entries.map(
       (e) =>
-        `| ${e.rank} | ${cell(e.model)} | ${cell(e.model_type)} | ${pct(e.overall)} [${pct(e.overall_interval.low)}, ${pct(e.overall_interval.high)}] | ${sections
-          .map((s) => (e.sections[s] ? pct(e.sections[s].score) : '–'))
+        `| ${e.rank} | ${e.tier ?? '–'} | ${cell(e.model)} | ${cell(e.model_type)} | ${pct(e.overall)} [${pct(e.overall_interval.low)}, ${pct(e.overall_interval.high)}] | ${sections
+          .map((s) => (e.sections[s] ? `${pct(e.sections[s].score)}${tier(e.sections[s].tier)}` : '–'))
           .join(' | ')} | ${e.ties} |`,
     ),
     '',
     'Scores are accuracies in percent; intervals are 95% percentile bootstrap intervals over pairs.',
+    'method' in board.tiers
+      ? `Tier (section tiers in brackets): models not significantly below their tier's top model (paired bootstrap, ${board.tiers.resamples} resamples, one-sided, Holm-corrected over all pairs, alpha ${board.tiers.alpha}) share a tier.`
+      : `No tiers: ${board.tiers.skipped}.`,
   ];
   return lines.join('\n') + '\n';
 }

@@ -2,7 +2,9 @@
  * @file Subset files: Arrow IPC (file format), one per subset, with the columns
  *   id: utf8, subset: utf8, prompt: utf8 | list<struct<role: utf8, content: utf8>>,
  *   chosen, rejected: utf8 for pairwise subsets (+ optional tie: bool, a human "equally good"
- *   label), list<utf8> for the set metrics (best-of-n, style-matrix, rb2-ties).
+ *   label), list<utf8> for the set metrics (best-of-n, style-matrix, rb2-ties); optional
+ *   chosen_position: utf8 "A" | "B" | null on pairs whose data kept its A/B order (label imports),
+ *   read only when asked (`rmbench data audit`), so a run reads the same rows with or without it.
  * Other columns are allowed and ignored. Reading validates every row and names the offending
  * file, row and column.
  */
@@ -48,13 +50,15 @@ export function sha256(bytes: Uint8Array): string {
 
 /**
  * Serialises rows (all pairs, or all sets) to Arrow IPC file bytes. The prompt column is a message
- * list only when some prompt is one; the tie column exists only when some pair has a tie label.
+ * list only when some prompt is one; the tie column exists only when some pair has a tie label, the
+ * chosen_position column only when some pair knows it (so files without them are byte for byte as before).
  */
 export function rowsToArrow(rows: readonly Row[]): Uint8Array {
   const sets = rows.length > 0 && isSetRow(rows[0]!);
   if (rows.some((r) => isSetRow(r) !== sets)) throw new Error('rowsToArrow: pairs and sets cannot share a subset file');
   const conversational = rows.some((r) => typeof r.prompt !== 'string');
   const tieLabels = !sets && rows.some((r) => (r as PairRow).tie !== undefined);
+  const positions = !sets && rows.some((r) => (r as PairRow).chosen_position !== undefined);
   const chunk = (part: readonly Row[]) => {
     const prompt = conversational
       ? vectorFromArray(
@@ -72,6 +76,7 @@ export function rowsToArrow(rows: readonly Row[]): Uint8Array {
       chosen: responses((r) => r.chosen),
       rejected: responses((r) => r.rejected),
       ...(tieLabels ? { tie: vectorFromArray(part.map((r) => (r as PairRow).tie === true), new Bool()) } : {}),
+      ...(positions ? { chosen_position: vectorFromArray(part.map((r) => (r as PairRow).chosen_position ?? null), new Utf8()) } : {}),
     });
   };
   const tables: Table[] = [];
@@ -115,6 +120,8 @@ export interface ReadSubsetOptions {
   /** Expected number of rows (from the manifest). */
   rows?: number;
   sha256?: string;
+  /** Read the optional chosen_position column too (the audit's pick-by-position baseline). */
+  positions?: boolean;
 }
 
 /** Streams the file through one reused buffer: hashing a large suite allocates nothing per chunk. */
@@ -222,6 +229,7 @@ export function tableToRows(table: Table, source: string, options: ReadSubsetOpt
 class RowReader {
   private readonly metric: MetricKind;
   private readonly hasTie: boolean;
+  private readonly hasPositions: boolean;
   private readonly firstRowOf = new Map<string, number>();
   private rowCount = 0;
 
@@ -251,6 +259,9 @@ class RowReader {
     const tieType = typeOf('tie');
     this.hasTie = tieType !== undefined;
     if (tieType !== undefined && (sets || !DataType.isBool(tieType))) problems.push(`column "tie" has type ${String(tieType)}, expected bool (pairwise subsets only)`);
+    const positionType = options.positions ? typeOf('chosen_position') : undefined;
+    this.hasPositions = positionType !== undefined;
+    if (positionType !== undefined && (sets || !isString(positionType))) problems.push(`column "chosen_position" has type ${String(positionType)}, expected utf8 (pairwise subsets only)`);
     if (problems.length) throw new ValidationError(source, problems);
   }
 
@@ -258,6 +269,7 @@ class RowReader {
     const sets = this.metric !== 'pairwise';
     const [ids, subsets, prompts, chosen, rejected] = ROW_COLUMNS.map((name) => batch.getChild(name)!) as [Vector, Vector, Vector, Vector, Vector];
     const tie = this.hasTie ? batch.getChild('tie')! : undefined;
+    const positions = this.hasPositions ? batch.getChild('chosen_position')! : undefined;
     const problems: string[] = [];
     const rows: Row[] = [];
     for (let i = 0; i < batch.numRows && problems.length < MAX_LISTED_PROBLEMS; i++) {
@@ -290,6 +302,9 @@ class RowReader {
       } else {
         const row: PairRow = { id, subset, prompt, chosen: text(chosen, 'chosen'), rejected: text(rejected, 'rejected') };
         if (tie?.get(i) === true) row.tie = true;
+        const position = positions?.get(i) as string | null | undefined;
+        if (position === 'A' || position === 'B') row.chosen_position = position;
+        else if (position !== null && position !== undefined) problems.push(`${at}, column "chosen_position": "${position}", expected "A", "B" or null`);
         rows.push(row);
       }
     }

@@ -2,7 +2,7 @@
  * @file `rmbench data import`: users' JSONL or Parquet preference data -> one Arrow file per
  * subset + manifest entries (sha256, row counts, sections, weights).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
@@ -10,11 +10,24 @@ import { z } from 'zod';
 import { UserError, ValidationError } from '../errors.js';
 import { readRegularFile, toJson, withFileLock, writeFileAtomic, writeFilesAtomic } from '../io.js';
 import { rowsToArrow, sha256 } from './arrow.js';
+import {
+  DEFAULT_LABEL_VALUES,
+  LABEL_FIELDS,
+  RATING_FIELDS,
+  contextPrompt,
+  decodeLabel,
+  decodeRatings,
+  decodeResponse,
+  decodeWinnerFlags,
+  splitByRating,
+  type LabelValues,
+  type Outcome,
+} from './labels.js';
 import { MANIFEST_VERSION, checkName, dataFingerprint, readManifest, staysInside, validateManifest, type Manifest, type SubsetEntry, type SuiteEntry } from './manifest.js';
-import { METRIC_KINDS, type Message, type MetricKind, type PairRow, type Prompt, type Row } from './types.js';
+import { METRIC_KINDS, pairKey, type Message, type MetricKind, type PairRow, type Prompt, type Row } from './types.js';
 
 /** Target field -> column name in the user's file. */
-export const MAPPABLE_FIELDS = ['id', 'subset', 'prompt', 'chosen', 'rejected', 'tie', 'documents'] as const;
+export const MAPPABLE_FIELDS = ['id', 'subset', 'prompt', 'chosen', 'rejected', 'tie', 'documents', ...LABEL_FIELDS, ...RATING_FIELDS] as const;
 export type ColumnMap = Partial<Record<(typeof MAPPABLE_FIELDS)[number], string>>;
 
 const SectionsFileSchema = z
@@ -48,6 +61,8 @@ export interface ImportOptions {
   description?: string;
   source?: string;
   license?: string;
+  /** Label and rating imports (src/subsets/labels.ts). */
+  convert?: Omit<ConvertOptions, 'rowName'>;
 }
 
 export interface ImportResult {
@@ -55,6 +70,7 @@ export interface ImportResult {
   subsets: SubsetEntry[];
   /** The suite's version after the import. */
   version: string;
+  summary: ImportSummary;
   /** When the suite existed with other data: its version before, and which subsets changed. */
   dataChanged?: { previousVersion: string; added: string[]; changed: string[] };
 }
@@ -74,6 +90,34 @@ export function parseColumnMap(spec: string): ColumnMap {
 export function parseMetric(value: string): MetricKind {
   if ((METRIC_KINDS as readonly string[]).includes(value)) return value as MetricKind;
   throw new UserError(`--metric "${value}": expected one of ${METRIC_KINDS.join(', ')}`);
+}
+
+/** Records of a file, or of every `*.parquet` shard of a folder in name order, with how to name a record in messages. */
+export async function readRecordFiles(path: string): Promise<{ records: Record<string, unknown>[]; rowName: (index: number) => string }> {
+  let folder = false;
+  try {
+    folder = statSync(path).isDirectory();
+  } catch {
+    // readRegularFile says why the path cannot be read.
+  }
+  if (!folder) return { records: await readRecords(path), rowName: (i) => `row ${i}` };
+  const shards = readdirSync(path)
+    .filter((name) => extname(name).toLowerCase() === '.parquet')
+    .sort();
+  if (!shards.length) throw new UserError(`${path}: a folder without .parquet files (a folder of Parquet shards is imported as one file)`);
+  const records: Record<string, unknown>[] = [];
+  /** Index of each shard's first record. */
+  const starts: number[] = [];
+  for (const shard of shards) {
+    starts.push(records.length);
+    records.push(...(await readRecords(join(path, shard))));
+  }
+  const rowName = (i: number) => {
+    let s = starts.length - 1;
+    while (starts[s]! > i) s--;
+    return `${shards[s]} row ${i - starts[s]!}`;
+  };
+  return { records, rowName };
 }
 
 export async function readRecords(file: string): Promise<Record<string, unknown>[]> {
@@ -135,6 +179,84 @@ export function withDocuments(prompt: Prompt, documents: unknown): Prompt | unde
   return [...prompt.slice(0, -1), { ...last, content: withDocs(last.content) }];
 }
 
+export interface ImportSummary {
+  /** Records read (rows of the file, or of every shard of a folder). */
+  records: number;
+  /** Rows written: pairs, or response sets. */
+  rows: number;
+  /** Tie labels found (labels decoding to a tie, responses rated as high as the best one). */
+  ties: number;
+  /** Of those, left out: by --drop-ties, or from best-of-N sets, which carry no tie label. */
+  ties_dropped: number;
+  /** Responses rated lower than the best one by less than --min-margin: left out. */
+  below_margin: number;
+  /** Records that gave no pair or set (a single rated response, or every other one left out). */
+  without_pair: number;
+}
+
+export interface ConvertOptions {
+  /** What a label column's values mean (default DEFAULT_LABEL_VALUES). */
+  labelValues?: LabelValues;
+  /** Leave tie labels out instead of keeping them as tie pairs. */
+  dropTies?: boolean;
+  /** Smallest rating difference that makes a pair (default: any positive difference). */
+  minMargin?: number;
+  /** How a record is named in messages (default "row N"; a shard folder names the shard). */
+  rowName?: (index: number) => string;
+}
+
+/** How a file gives the responses, by the fields mapped (docs/datasets.md). */
+type Shape = 'pairs' | 'labels' | 'ratings' | 'rated-rows';
+
+function shapeOf(map: ColumnMap): Shape {
+  const mapped = (fields: readonly string[]) => fields.filter((f) => map[f as keyof ColumnMap] !== undefined);
+  const shapes: [Shape, string[]][] = [
+    ['pairs', mapped(['chosen', 'rejected', 'tie'])],
+    ['labels', mapped(LABEL_FIELDS)],
+    ['ratings', mapped(['responses', 'ratings'])],
+    ['rated-rows', mapped(['response', 'rating'])],
+  ];
+  const used = shapes.filter(([, fields]) => fields.length);
+  if (used.length > 1) throw new UserError(`--map: ${used.map(([, f]) => f.join('/')).join(' and ')} describe different shapes of data; map one of them`);
+  const [shape, fields] = used[0] ?? ['pairs', []];
+  const need = (required: string[]) => {
+    const missing = required.filter((f) => !fields.includes(f));
+    if (missing.length) throw new UserError(`--map: ${fields.join(', ')} given without ${missing.join(', ')}`);
+  };
+  if (shape === 'labels') {
+    need(['response_a', 'response_b']);
+    const flags = fields.some((f) => f.startsWith('winner_'));
+    if (fields.includes('label') === flags) throw new UserError('--map: give either label=COLUMN or winner_a=COLUMN,winner_b=COLUMN[,winner_tie=COLUMN], not both or neither');
+    if (flags) need(['winner_a', 'winner_b']);
+  }
+  if (shape === 'ratings') need(['responses', 'ratings']);
+  if (shape === 'rated-rows') need(['response', 'rating']);
+  return shape;
+}
+
+/**
+ * A mapped cell: a column, or `COL.FIELD` (FIELD of each object in a list column, as UltraFeedback's
+ * completions.response), or `COL+COL+...` (one column per response).
+ */
+function cell(record: Record<string, unknown>, column: string): unknown {
+  if (column in record) return record[column];
+  if (column.includes('+')) return column.split('+').map((c) => cell(record, c));
+  const dot = column.indexOf('.');
+  if (dot < 0) return undefined;
+  const outer = record[column.slice(0, dot)];
+  const field = column.slice(dot + 1);
+  const of = (x: unknown) => (x !== null && typeof x === 'object' ? cell(x as Record<string, unknown>, field) : undefined);
+  return Array.isArray(outer) ? outer.map(of) : of(outer);
+}
+
+/** One unit of conversion: a record, or (one row per response) the records of one prompt. */
+interface Item {
+  r: Record<string, unknown>;
+  /** Index of the (first) record. */
+  i: number;
+  rated?: { responses: unknown; ratings: unknown };
+}
+
 /** Maps raw records to rows (pairs, or response sets for the set metrics), listing every bad row (up to a limit). */
 export function recordsToRows(
   records: readonly Record<string, unknown>[],
@@ -143,33 +265,64 @@ export function recordsToRows(
   fixedSubset?: string,
   metricOf: (subset: string) => MetricKind = () => 'pairwise',
 ): Row[] {
+  return convertRecords(records, source, map, fixedSubset, metricOf).rows;
+}
+
+/** recordsToRows for every shape of data, with the summary of what was kept and left out. */
+export function convertRecords(
+  records: readonly Record<string, unknown>[],
+  source: string,
+  map: ColumnMap = {},
+  fixedSubset?: string,
+  metricOf: (subset: string) => MetricKind = () => 'pairwise',
+  options: ConvertOptions = {},
+): { rows: Row[]; summary: ImportSummary } {
+  const shape = shapeOf(map);
   const col = (field: keyof ColumnMap) => map[field] ?? field;
+  const rowName = options.rowName ?? ((i: number) => `row ${i}`);
+  const labelValues = options.labelValues ?? DEFAULT_LABEL_VALUES;
+  const minMargin = options.minMargin ?? 0;
+  const summary: ImportSummary = { records: records.length, rows: 0, ties: 0, ties_dropped: 0, below_margin: 0, without_pair: 0 };
   const problems: string[] = [];
   const rows: Row[] = [];
+  const isRecord = (r: unknown): r is Record<string, unknown> => typeof r === 'object' && r !== null && !Array.isArray(r);
+  const notRecord = (r: unknown, i: number) =>
+    problems.push(`${rowName(i)}: ${r === null ? 'null' : Array.isArray(r) ? 'an array' : typeof r}, expected an object with the fields`);
+
+  const items: Item[] = [];
+  if (shape === 'rated-rows') {
+    // One row per response (HelpSteer2): the rows of one subset and prompt are one item.
+    const groups = new Map<string, Item & { rated: { responses: string[]; ratings: number[] } }>();
+    records.forEach((r, i) => {
+      if (!isRecord(r)) return notRecord(r, i);
+      const response = cell(r, col('response'));
+      const rating = typeof cell(r, col('rating')) === 'bigint' ? Number(cell(r, col('rating'))) : cell(r, col('rating'));
+      if (typeof response !== 'string') problems.push(`${rowName(i)}, field "${col('response')}" (response): ${response === undefined ? 'missing' : typeof response}, expected a string`);
+      if (typeof rating !== 'number' || !Number.isFinite(rating)) problems.push(`${rowName(i)}, field "${col('rating')}" (rating): ${JSON.stringify(rating ?? null)}, expected a number`);
+      const key = JSON.stringify([fixedSubset ?? cell(r, col('subset')) ?? null, cell(r, col('prompt')) ?? null]);
+      const group = groups.get(key) ?? { r, i, rated: { responses: [], ratings: [] } };
+      groups.set(key, group);
+      group.rated.responses.push(response as string);
+      group.rated.ratings.push(rating as number);
+    });
+    items.push(...groups.values());
+  } else {
+    records.forEach((r, i) => items.push({ r, i }));
+  }
+
   /** subset -> id -> the first row that has it: ids key the scores, so they must be unique. */
   const idRows = new Map<string, Map<string, { row: number; generated: boolean }>>();
-  records.forEach((r, i) => {
-    if (problems.length >= 20) return;
-    const at = `row ${i}`;
-    if (typeof r !== 'object' || r === null || Array.isArray(r)) {
-      problems.push(`${at}: ${r === null ? 'null' : Array.isArray(r) ? 'an array' : typeof r}, expected an object with the fields`);
-      return;
+  for (const { r, i, rated } of items) {
+    if (problems.length >= 20) break;
+    const at = rowName(i);
+    if (!isRecord(r)) {
+      notRecord(r, i);
+      continue;
     }
-    const rawSubset = fixedSubset ?? r[col('subset')];
+    const rawSubset = fixedSubset ?? cell(r, col('subset'));
     const metric = metricOf(String(rawSubset ?? ''));
     const sets = metric !== 'pairwise';
-    const responses = (field: 'chosen' | 'rejected'): string | string[] => {
-      const v = r[col(field)];
-      if (sets) {
-        if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string')) return v as string[];
-        problems.push(`${at}, field "${col(field)}" (${field}): ${v === undefined ? 'missing' : typeof v}, expected a non-empty list of strings (metric ${metric})`);
-        return [];
-      }
-      if (typeof v === 'string') return v;
-      problems.push(`${at}, field "${col(field)}" (${field}): ${v === undefined ? 'missing' : typeof v}, expected a string`);
-      return '';
-    };
-    const rawId = r[col('id')];
+    const rawId = cell(r, col('id'));
     const id = rawId === undefined || rawId === null ? String(i) : String(rawId);
     if (rawId !== undefined && rawId !== null && !(typeof rawId === 'string' || typeof rawId === 'bigint' || (typeof rawId === 'number' && Number.isFinite(rawId)))) {
       problems.push(`${at}, field "${col('id')}" (id): ${Array.isArray(rawId) ? 'array' : typeof rawId}, expected a string or a number`);
@@ -183,31 +336,132 @@ export function recordsToRows(
       if (first === undefined) ids.set(id, { row: i, generated });
       else {
         const hint = generated || first.generated ? '; a missing id becomes the row number' : '';
-        problems.push(`${at}, field "${col('id')}" (id): duplicate id "${id}" in subset "${String(rawSubset)}" (also row ${first.row}${hint})`);
+        problems.push(`${at}, field "${col('id')}" (id): duplicate id "${id}" in subset "${String(rawSubset)}" (also ${rowName(first.row)}${hint})`);
       }
     }
     if (typeof rawSubset !== 'string' || rawSubset === '') {
       problems.push(`${at}, field "${col('subset')}" (subset): missing; give --subset NAME or --map subset=COLUMN`);
     }
-    let prompt = toPrompt(r[col('prompt')]);
-    if (prompt === undefined) {
+    const subset = String(rawSubset ?? '');
+    if (shape !== 'pairs' && (metric === 'style-matrix' || metric === 'rb2-ties' || (shape === 'labels' && sets))) {
+      problems.push(`${at}: metric ${metric} in subset "${subset}", but ${shape === 'labels' ? 'labels give pairs (metric pairwise)' : 'ratings give pairs or best-of-n sets'}`);
+      continue;
+    }
+
+    // A/B responses: MT-Bench's conversations carry the prompt before the answers.
+    const labelled = shape === 'labels' ? decodeLabelled(r, map, labelValues) : undefined;
+    if (typeof labelled === 'string') problems.push(`${at}, ${labelled}`);
+    const rawPrompt = cell(r, col('prompt'));
+    const context = typeof labelled === 'object' && rawPrompt === undefined ? labelled.context : undefined;
+    let prompt = context ? contextPrompt(context) : toPrompt(shape === 'labels' && Array.isArray(rawPrompt) && rawPrompt.length === 1 ? rawPrompt[0] : rawPrompt);
+    // (An unreadable A/B conversation is the problem already named, not its missing prompt.)
+    if (prompt === undefined && !(typeof labelled === 'string' && rawPrompt === undefined)) {
       problems.push(`${at}, field "${col('prompt')}" (prompt): expected a string or a list of {role, content} ending with a user turn`);
     }
-    const documents = r[col('documents')];
+    const documents = cell(r, col('documents'));
     if (prompt !== undefined && documents !== undefined && documents !== null) {
       prompt = withDocuments(prompt, documents);
       if (prompt === undefined) problems.push(`${at}, field "${col('documents')}" (documents): expected a list of strings or {title?, text} objects`);
     }
-    const row = { id, subset: String(rawSubset ?? ''), prompt: prompt ?? '', chosen: responses('chosen'), rejected: responses('rejected') } as Row;
-    const tie = r[col('tie')];
-    if (tie !== undefined && tie !== null) {
-      if (typeof tie !== 'boolean' || sets) problems.push(`${at}, field "${col('tie')}" (tie): expected true or false, on pairwise data only`);
-      else (row as PairRow).tie = tie;
+    const base = { id, subset, prompt: prompt ?? '' };
+
+    if (shape === 'pairs') {
+      const responses = (field: 'chosen' | 'rejected'): string | string[] => {
+        const v = cell(r, col(field));
+        if (sets) {
+          if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string')) return v as string[];
+          problems.push(`${at}, field "${col(field)}" (${field}): ${v === undefined ? 'missing' : typeof v}, expected a non-empty list of strings (metric ${metric})`);
+          return [];
+        }
+        if (typeof v === 'string') return v;
+        problems.push(`${at}, field "${col(field)}" (${field}): ${v === undefined ? 'missing' : typeof v}, expected a string`);
+        return '';
+      };
+      const row = { ...base, chosen: responses('chosen'), rejected: responses('rejected') } as Row;
+      const tie = cell(r, col('tie'));
+      if (tie !== undefined && tie !== null) {
+        if (typeof tie !== 'boolean' || sets) problems.push(`${at}, field "${col('tie')}" (tie): expected true or false, on pairwise data only`);
+        else (row as PairRow).tie = tie;
+      }
+      rows.push(row);
+    } else if (shape === 'labels') {
+      if (typeof labelled !== 'object') continue;
+      if (context && labelled.contextB && JSON.stringify(labelled.contextB) !== JSON.stringify(context)) {
+        problems.push(`${at}, fields "${col('response_a')}" and "${col('response_b')}": the conversations differ before the answers; map prompt=COLUMN`);
+        continue;
+      }
+      const { a, b, outcome } = labelled;
+      if (outcome === 'tie') {
+        summary.ties++;
+        if (options.dropTies) summary.ties_dropped++;
+        else rows.push({ ...base, chosen: a, rejected: b, tie: true });
+      } else {
+        rows.push({ ...base, chosen: outcome === 'A' ? a : b, rejected: outcome === 'A' ? b : a, chosen_position: outcome });
+      }
+    } else {
+      const rawResponses = rated ? rated.responses : cell(r, col('responses'));
+      const texts = Array.isArray(rawResponses) && rawResponses.length > 0 && rawResponses.every((x) => typeof x === 'string') ? (rawResponses as string[]) : undefined;
+      if (!texts) {
+        problems.push(`${at}, field "${col('responses')}" (responses): ${rawResponses === undefined ? 'missing' : typeof rawResponses}, expected a non-empty list of strings`);
+        continue;
+      }
+      const ratings = decodeRatings(rated ? rated.ratings : cell(r, col('ratings')), texts.length);
+      if (typeof ratings === 'string') {
+        problems.push(`${at}, field "${col(rated ? 'rating' : 'ratings')}" (ratings): ${ratings}`);
+        continue;
+      }
+      const { top, pairs, belowMargin } = splitByRating(ratings, minMargin);
+      summary.below_margin += belowMargin;
+      const ties = pairs.filter((p) => p.tie).length;
+      summary.ties += ties;
+      if (sets) {
+        // A set has no tie label: responses rated as high as the best one are left out of it.
+        summary.ties_dropped += ties;
+        const rejected = pairs.filter((p) => !p.tie).map((p) => texts[p.rejected]!);
+        if (rejected.length) rows.push({ ...base, chosen: [texts[top]!], rejected });
+        else summary.without_pair++;
+      } else {
+        if (options.dropTies) summary.ties_dropped += ties;
+        const kept = pairs.filter((p) => !(p.tie && options.dropTies));
+        if (!kept.length) summary.without_pair++;
+        // One pair per lower-rated response: its id is the record's id and the response's index.
+        for (const p of kept) rows.push({ ...base, id: `${id}:${p.rejected}`, chosen: texts[top]!, rejected: texts[p.rejected]!, ...(p.tie ? { tie: true } : {}) });
+      }
     }
-    rows.push(row);
-  });
+  }
   if (problems.length) throw new ValidationError(source, problems);
-  return rows;
+  if (shape === 'ratings' || shape === 'rated-rows') {
+    // Derived ids ("<id>:<k>") could meet a record's own id of that form.
+    const seen = new Set<string>();
+    for (const row of rows) {
+      const key = pairKey(row);
+      if (seen.has(key)) throw new ValidationError(source, [`pair id "${row.id}" in subset "${row.subset}" is made twice (record ids and "<id>:<response index>" collide); map id=COLUMN to ids without ":"`]);
+      seen.add(key);
+    }
+  }
+  summary.rows = rows.length;
+  return { rows, summary };
+}
+
+/** The two responses and the label of an A/B row, or "field ...: why" for the message. */
+function decodeLabelled(
+  r: Record<string, unknown>,
+  map: ColumnMap,
+  labelValues: LabelValues,
+): { a: string; b: string; outcome: Outcome; context?: readonly Message[]; contextB?: readonly Message[] } | string {
+  const a = decodeResponse(cell(r, map.response_a!));
+  if (typeof a === 'string') return `field "${map.response_a}" (response_a): ${a}`;
+  const b = decodeResponse(cell(r, map.response_b!));
+  if (typeof b === 'string') return `field "${map.response_b}" (response_b): ${b}`;
+  const outcome =
+    map.label !== undefined
+      ? decodeLabel(cell(r, map.label), labelValues)
+      : decodeWinnerFlags({ A: cell(r, map.winner_a!), B: cell(r, map.winner_b!), ...(map.winner_tie !== undefined ? { tie: cell(r, map.winner_tie) } : {}) });
+  if (!(outcome === 'A' || outcome === 'B' || outcome === 'tie')) {
+    const fields = map.label !== undefined ? `field "${map.label}" (label)` : `fields "${[map.winner_a, map.winner_b, map.winner_tie].filter(Boolean).join('", "')}" (winner_a, winner_b${map.winner_tie ? ', winner_tie' : ''})`;
+    return `${fields}: ${outcome}`;
+  }
+  return { a: a.text, b: b.text, outcome, context: a.context, contextB: b.context };
 }
 
 function readSectionsFile(path: string): SectionsFile {
@@ -230,7 +484,8 @@ export async function importData(options: ImportOptions): Promise<ImportResult> 
   const outDir = resolve(options.outDir ?? join(root, 'datasets', options.suite));
   const sections = options.sectionsFile ? readSectionsFile(options.sectionsFile) : undefined;
   const metricOf = (subset: string): MetricKind => sections?.metrics?.[subset] ?? options.metric ?? 'pairwise';
-  const rows = recordsToRows(await readRecords(options.file), options.file, options.map, options.subset, metricOf);
+  const { records, rowName } = await readRecordFiles(options.file);
+  const { rows, summary } = convertRecords(records, options.file, options.map, options.subset, metricOf, { ...options.convert, rowName });
   if (rows.length === 0) throw new UserError(`${options.file}: no rows`);
 
   const bySubset = new Map<string, Row[]>();
@@ -324,6 +579,6 @@ export async function importData(options: ImportOptions): Promise<ImportResult> 
 
     writeFilesAtomic(files);
     writeFileAtomic(manifestPath, toJson(next));
-    return { manifestPath, subsets: subsetEntries, version, ...(dataChanged ? { dataChanged } : {}) };
+    return { manifestPath, subsets: subsetEntries, version, summary, ...(dataChanged ? { dataChanged } : {}) };
   });
 }

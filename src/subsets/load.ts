@@ -76,11 +76,14 @@ export async function* streamSubset(suite: Suite, entry: SubsetEntry, selection:
   }
 }
 
-/** Reads every selected subset whole (for merges and tools; runs stream instead). */
-export function loadSubsets(suite: Suite, selection: SubsetSelection = {}): LoadedSubset[] {
+/**
+ * Reads every selected subset whole (for merges and tools; runs stream instead). With `positions`,
+ * pairs carry their chosen_position where the file has one (the audit's pick-by-position).
+ */
+export function loadSubsets(suite: Suite, selection: SubsetSelection = {}, positions = false): LoadedSubset[] {
   checkSelection(selection);
   return selectSubsets(suite, selection.subsets).map((entry) => {
-    const rows = readSubsetFile(resolve(suite.root, entry.file), { subset: entry.name, metric: entry.metric, rows: entry.rows, sha256: entry.sha256 });
+    const rows = readSubsetFile(resolve(suite.root, entry.file), { subset: entry.name, metric: entry.metric, rows: entry.rows, sha256: entry.sha256, positions });
     return { entry, rows: selectRows(rows, 0, selection), totalRows: rows.length };
   });
 }

@@ -26,6 +26,11 @@ export interface PairRow {
   rejected: string;
   /** Human label "equally good" (Auto-J label 2, PandaLM 0): not counted in accuracy. */
   tie?: boolean;
+  /**
+   * Which of the original two responses was chosen, where the data keeps its A/B order (label
+   * imports): read only by `rmbench data audit` for the pick-by-position baseline.
+   */
+  chosen_position?: 'A' | 'B';
 }
 
 /**
