@@ -299,6 +299,7 @@ export function convertRecords(
       const rating = typeof cell(r, col('rating')) === 'bigint' ? Number(cell(r, col('rating'))) : cell(r, col('rating'));
       if (typeof response !== 'string') problems.push(`${rowName(i)}, field "${col('response')}" (response): ${response === undefined ? 'missing' : typeof response}, expected a string`);
       if (typeof rating !== 'number' || !Number.isFinite(rating)) problems.push(`${rowName(i)}, field "${col('rating')}" (rating): ${JSON.stringify(rating ?? null)}, expected a number`);
+      if (typeof response !== 'string' || typeof rating !== 'number' || !Number.isFinite(rating)) return;
       const key = JSON.stringify([fixedSubset ?? cell(r, col('subset')) ?? null, cell(r, col('prompt')) ?? null]);
       const group = groups.get(key) ?? { r, i, rated: { responses: [], ratings: [] } };
       groups.set(key, group);
@@ -312,6 +313,7 @@ export function convertRecords(
 
   /** subset -> id -> the first row that has it: ids key the scores, so they must be unique. */
   const idRows = new Map<string, Map<string, { row: number; generated: boolean }>>();
+  const wrongMetric = new Set<string>();
   for (const { r, i, rated } of items) {
     if (problems.length >= 20) break;
     const at = rowName(i);
@@ -344,7 +346,9 @@ export function convertRecords(
     }
     const subset = String(rawSubset ?? '');
     if (shape !== 'pairs' && (metric === 'style-matrix' || metric === 'rb2-ties' || (shape === 'labels' && sets))) {
-      problems.push(`${at}: metric ${metric} in subset "${subset}", but ${shape === 'labels' ? 'labels give pairs (metric pairwise)' : 'ratings give pairs or best-of-n sets'}`);
+      // Said once per subset: every row of it has the same problem.
+      if (!wrongMetric.has(subset)) problems.push(`${at}: metric ${metric} in subset "${subset}", but ${shape === 'labels' ? 'labels give pairs (metric pairwise)' : 'ratings give pairs or best-of-n sets'}`);
+      wrongMetric.add(subset);
       continue;
     }
 
