@@ -191,3 +191,29 @@ describe('length-bias flag against the data base rate', () => {
     );
   });
 });
+
+describe('rmbench data audit: pick-by-position where the data keeps its A/B order (issue 16)', () => {
+  it('reports pick-A and pick-B against chance for a label import, counted by hand, and flags a position bias in the data', () => {
+    const dir = tempDir();
+    // JudgeBench-shaped rows (response_A, response_B, label), responses of equal length so no length baseline interferes.
+    const record = (k: number, label: string) => ({ pair_id: `p${k}`, question: `Q${k}`, response_A: `a${k % 10}`, response_B: `b${k % 10}`, label });
+    const biased = Array.from({ length: 12 }, (_, k) => record(k, k < 11 ? 'A>B' : 'B>A')); // 11 of 12 chosen were A
+    const balanced = [...Array.from({ length: 6 }, (_, k) => record(k, 'A>B')), ...Array.from({ length: 6 }, (_, k) => record(k + 6, 'B>A')), record(12, 'A=B')];
+    const lines = (records: object[], source: string) => records.map((r) => JSON.stringify({ ...r, source })).join('\n');
+    writeFileSync(join(dir, 'jb.jsonl'), `${lines(biased, 'biased')}\n${lines(balanced, 'balanced')}\n`);
+    const map = 'id=pair_id,subset=source,prompt=question,response_a=response_A,response_b=response_B,label=label';
+    const imported = rmbench(['data', 'import', 'jb.jsonl', '-s', 'jb', '--map', map], dir);
+    expect(imported.code, imported.stderr).toBe(0);
+    const r = rmbench(['data', 'audit', '--suite', 'jb', '--manifest', 'datasets.manifest.json', '--json'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const audit = JSON.parse(r.stdout) as SuiteAudit;
+    const biasedPosition = audit.subsets.biased!.pick_position!;
+    expect(biasedPosition).toMatchObject({ n: 12, chance: 0.5, pick_a: 11 / 12, pick_b: 1 / 12 });
+    expect(biasedPosition.intervals.pick_a.low).toBeGreaterThan(0.5);
+    expect(audit.subsets.biased!.flags).toEqual([expect.stringMatching(/^pick-a scores 91\.7% \(95% interval .*\), above chance 50\.0%$/)]);
+    // The tie is not counted, as in a run; 6 of 12 is chance, not flagged.
+    expect(audit.subsets.balanced!.pick_position).toMatchObject({ n: 12, pick_a: 0.5, pick_b: 0.5 });
+    expect(audit.subsets.balanced!.flags).toEqual([]);
+    expect(audit.flagged).toEqual(['biased']);
+  });
+});
