@@ -296,7 +296,8 @@ export function convertRecords(
     records.forEach((r, i) => {
       if (!isRecord(r)) return notRecord(r, i);
       const response = cell(r, col('response'));
-      const rating = typeof cell(r, col('rating')) === 'bigint' ? Number(cell(r, col('rating'))) : cell(r, col('rating'));
+      const rawRating = cell(r, col('rating'));
+      const rating = typeof rawRating === 'bigint' ? Number(rawRating) : rawRating;
       if (typeof response !== 'string') problems.push(`${rowName(i)}, field "${col('response')}" (response): ${response === undefined ? 'missing' : typeof response}, expected a string`);
       if (typeof rating !== 'number' || !Number.isFinite(rating)) problems.push(`${rowName(i)}, field "${col('rating')}" (rating): ${JSON.stringify(rating ?? null)}, expected a number`);
       if (typeof response !== 'string' || typeof rating !== 'number' || !Number.isFinite(rating)) return;
