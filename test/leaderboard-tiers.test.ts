@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Leaderboard } from '../src/report/leaderboard.js';
+import type { Leaderboard, LeaderboardEntry } from '../src/report/leaderboard.js';
 import { rmbench } from './helpers/cli.js';
 import { tempDir, writeSuite } from './helpers/suite.js';
 import { writeBagOfWordsModel } from './helpers/tiny-models.js';
@@ -46,7 +46,7 @@ describe('rmbench leaderboard tiers', () => {
     expect(r.code, r.stderr).toBe(0);
     const board = JSON.parse(readFileSync(out, 'utf8')) as Leaderboard;
     expect(board.tiers).toEqual({ method: 'paired-bootstrap-holm', alpha: 0.05, resamples: 2000, seed: 20240 });
-    const byModel = Object.fromEntries(board.entries.map((e) => [e.model.split('/').pop(), e]));
+    const byModel: Record<string, LeaderboardEntry> = Object.fromEntries(board.entries.map((e) => [e.model.split('/').pop()!, e]));
     // overall: strong = twin = 100%, nearly 98.75% (one pair of 80: not significant), weak 50%.
     expect(Object.fromEntries(Object.entries(byModel).map(([m, e]) => [m, [e.overall, e.tier]]))).toEqual({ strong: [1, 1], twin: [1, 1], nearly: [0.9875, 1], weak: [0.5, 2] });
     expect(Object.fromEntries(Object.entries(byModel).map(([m, e]) => [m, e.sections.Reasoning!.tier]))).toEqual({ strong: 1, twin: 1, nearly: 1, weak: 2 });
