@@ -13,7 +13,7 @@ export { writeRun, readRun, readResults, readScores, defaultResultsPath, scoresP
 export { renderTable } from './report/table.js';
 export { renderHtmlReport, escapeHtml, type ReportPair } from './report/html.js';
 export { gate, holm, type GateVerdict, type GateOptions } from './report/gate.js';
-export { buildLeaderboard, leaderboardMarkdown, type Leaderboard } from './report/leaderboard.js';
+export { buildLeaderboard, leaderboardMarkdown, withTiers, type Leaderboard } from './report/leaderboard.js';
 export { confidenceIntervals, bootstrap } from './report/bootstrap.js';
 export { lengthBias } from './report/length-bias.js';
 export { bestOfN, styleMatrix, ties } from './report/metrics.js';
@@ -29,7 +29,7 @@ export { planBatches } from './scorers/batching.js';
 export { readManifest, resolveSuite, validateManifest, defaultManifestPath, BUNDLED_MANIFEST, type Manifest, type Suite, type SubsetEntry } from './subsets/manifest.js';
 export { loadSubsets, type LoadedSubset, type SubsetSelection } from './subsets/load.js';
 export { readSubsetFile, rowsToArrow } from './subsets/arrow.js';
-export { importData, parseColumnMap, recordsToRows, type ImportOptions } from './subsets/import.js';
+export { importData, parseColumnMap, recordsToRows, convertRecords, type ImportOptions } from './subsets/import.js';
 export type { PairRow, SetRow, Row, Prompt, Message, MetricKind } from './subsets/types.js';
 export { auditSuite, type SuiteAudit } from './analysis/audit.js';
 export { analyze, type Analysis } from './analysis/ensemble.js';

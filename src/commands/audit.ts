@@ -1,5 +1,6 @@
 /**
- * @file `rmbench data audit`: content-blind baselines (pick-longer, pick-shorter) of every subset of
+ * @file `rmbench data audit`: content-blind baselines (pick-longer, pick-shorter, and pick-A/pick-B
+ * where the data keeps its original order) of every subset of
  * a suite against its metric's chance level (src/analysis/audit.ts). Registered under `rmbench data`
  * by src/commands/data.ts. Exits 0 when it finishes, whatever it flags.
  */
@@ -33,7 +34,10 @@ export function registerAudit(data: Command): void {
           const iv = s.intervals?.[b];
           return `${pct(s[b]).padStart(5)} ${iv ? `[${pct(iv.low)}–${pct(iv.high)}]` : ''}`.padEnd(21);
         };
-        const line = `${name.padEnd(width)}  ${s.metric.padEnd(12)} ${String(s.n).padStart(5)}  ${pct(s.chance).padStart(6)}  ${cell('pick_longer')}  ${cell('pick_shorter')}`;
+        // Only data that keeps its original A/B order (label imports) has a position baseline.
+        const p = s.pick_position;
+        const position = p ? `  pick-A ${pct(p.pick_a)} [${pct(p.intervals.pick_a.low)}–${pct(p.intervals.pick_a.high)}]  pick-B ${pct(p.pick_b)} [${pct(p.intervals.pick_b.low)}–${pct(p.intervals.pick_b.high)}]` : '';
+        const line = `${name.padEnd(width)}  ${s.metric.padEnd(12)} ${String(s.n).padStart(5)}  ${pct(s.chance).padStart(6)}  ${cell('pick_longer')}  ${cell('pick_shorter')}${position}`;
         console.log(s.flags.length ? chalk.yellow(`${line}  FLAG`) : line);
       }
       if (audit.suite_scores) {
