@@ -6,15 +6,16 @@
  * the column and why, exit 1, nothing written.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSubsetFile } from '../src/subsets/arrow.js';
 import type { PairRow, Row } from '../src/subsets/types.js';
 import { rmbench } from './helpers/cli.js';
+import { SHARED, hasShared } from './helpers/requires.js';
 import { tempDir } from './helpers/suite.js';
 
-const SHARED_PARQUET = '/work/shared/data/reward-bench-v1/sustech-nlp_BiasScope/data/rewardbench/rewardbench_filtered.parquet';
+const SHARED_PARQUET = join(SHARED, 'data', 'reward-bench-v1', 'sustech-nlp_BiasScope', 'data', 'rewardbench', 'rewardbench_filtered.parquet');
 
 function writeJsonl(dir: string, name: string, records: unknown[]): string {
   writeFileSync(join(dir, name), `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
@@ -177,7 +178,7 @@ describe('data import of per-response ratings', () => {
 });
 
 describe('data import of a folder of Parquet shards', () => {
-  it.skipIf(!existsSync(SHARED_PARQUET))('imports data/train-0000k-of-0000n.parquet as one file, naming the shard and row of a bad row', () => {
+  it.skipIf(!hasShared('data', 'reward-bench-v1'))('imports data/train-0000k-of-0000n.parquet as one file, naming the shard and row of a bad row', () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'data'));
     copyFileSync(SHARED_PARQUET, join(dir, 'data', 'train-00000-of-00001.parquet'));
