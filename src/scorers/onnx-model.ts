@@ -14,7 +14,7 @@ import { UserError } from '../errors.js';
 import { planBatches, planFixedBatches, type BatchPolicy } from './batching.js';
 import { runPool } from './pool.js';
 import { ScoreCache, cacheKey, sha256Hex, type CachedRow } from './cache.js';
-import { hashModelFiles, type Dtype, type ModelFolder } from './model-folder.js';
+import { hashModelFiles, hashTokenizerFiles, type Dtype, type ModelFolder } from './model-folder.js';
 import { openSession, type Device } from './onnx-session.js';
 import { loadTextSetup, type TextSetup } from './text-setup.js';
 import type { Side } from './tokenize.js';
@@ -156,6 +156,8 @@ export class OnnxResponseModel {
   private readonly batchPolicy: BatchPolicy;
   private warnedDoubleBos = false;
   private readonly caches = new Map<string, ScoreCache>();
+  /** sha256 of the tokenizer files, for the cache key (read once). */
+  private tokenizerHash: string | undefined;
   /** Values per response of each output read so far: a change means the output has a sequence axis. */
   private readonly widths = new Map<string, { width: number; tokens: number }>();
 
@@ -281,13 +283,15 @@ export class OnnxResponseModel {
   }
 
   /**
-   * The cache for a set of outputs: keyed by the weights and everything in the config that affects
-   * outputs (not threads, batching or the cache switch: scores do not depend on them).
+   * The cache for a set of outputs: keyed by the weights, the tokenizer files (with rmbench's
+   * tokenisation version) and everything in the config that affects outputs (not threads, batching
+   * or the cache switch: scores do not depend on them).
    */
   private cacheFor(outputs: readonly string[]): ScoreCache | undefined {
     if (!this.options.cacheDir) return undefined;
     const { threads: _t, requested_device: _r, batch_policy: _b, cache: _c, ...config } = this.config;
-    const key = cacheKey({ sha256: this.sha256, config, outputs: [...outputs].sort() });
+    this.tokenizerHash ??= hashTokenizerFiles(this.folder.path);
+    const key = cacheKey({ sha256: this.sha256, tokenizer: this.tokenizerHash, config, outputs: [...outputs].sort() });
     let cache = this.caches.get(key);
     if (!cache) {
       const widths = Object.fromEntries(outputs.map((name) => [name, declaredWidth(this.session, name)]));

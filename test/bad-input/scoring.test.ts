@@ -123,6 +123,26 @@ describe('the score cache never turns a non-finite score into a number', () => {
     expect(readFileSync(rerun.scores, 'utf8')).toBe(expected.scores);
   });
 
+  it('an edited tokenizer (tokenizer.json normalizer) gets new scores from the same cache, equal to a --no-cache run', () => {
+    const dir = tempDir();
+    const model = join(dir, 'bow');
+    writeBagOfWordsModel(model, WEIGHTS);
+    const cacheDir = join(dir, 'cache');
+    const first = runIn(join(dir, 'first'), model, [...suite(join(dir, 'first')), '--cache-dir', cacheDir]);
+    expect(rmbench(first.args).code).toBe(0);
+    // Without the Lowercase normalizer "Sure" and "Sorry" are unknown words, weighing 0.
+    const tokenizerJson = join(model, 'tokenizer.json');
+    writeFileSync(tokenizerJson, JSON.stringify({ ...readJson<Record<string, unknown>>(tokenizerJson), normalizer: null }));
+    const fresh = runIn(join(dir, 'fresh'), model, [...suite(join(dir, 'fresh')), '--no-cache']);
+    expect(rmbench(fresh.args).code).toBe(0);
+    const cached = runIn(join(dir, 'cached'), model, [...suite(join(dir, 'cached')), '--cache-dir', cacheDir]);
+    const r = rmbench(cached.args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readJson<Results>(cached.out).timing.cached_texts).toBe(0);
+    expect(readFileSync(cached.scores, 'utf8')).toBe(readFileSync(fresh.scores, 'utf8'));
+    expect(readFileSync(cached.scores, 'utf8')).not.toBe(readFileSync(first.scores, 'utf8'));
+  });
+
   it('--cache-dir naming a file is refused with one line naming it', () => {
     const dir = tempDir();
     const model = join(dir, 'bow');
