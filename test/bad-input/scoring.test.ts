@@ -258,6 +258,9 @@ describe('chat templates that fail or render nothing', () => {
     ['renders an empty string', '{% if false %}{{ messages }}{% endif %}', /chat_template renders a conversation of 2 message\(s\) to an empty text/],
     ['raises', "{{ raise_exception('no system role') }}", /chat_template fails on a conversation of 2 message\(s\): no system role/],
     ['has a syntax error', '{% for m in messages %}{{ m.content }', /chat_template fails on a conversation of 2 message\(s\): Parser Error: Expected closing expression token/],
+    ['drops the response', "{% for m in messages %}{% if m.role == 'user' %}{{ m.content }}{% endif %}{% endfor %}", /chat_template drops the response: conversations that differ only in the response render to the same text/],
+    ['renders a fixed reply', "{% for m in messages %}{% if m.role == 'user' %}{{ m.content }}{% else %}ok{% endif %}{% endfor %}", /chat_template drops the response: .* render to the same text/],
+    ['renders only the response length', "{% for m in messages %}{{ m.content | length }}{% endfor %}", /chat_template drops the response: conversations that differ only in the response render without it, so every response would read the same$/],
   ])('a template that %s: run exits 1 naming the template; inspect lists it as a problem', (_, template, message) => {
     const dir = tempDir();
     const model = join(dir, 'chat');
@@ -267,6 +270,14 @@ describe('chat templates that fail or render nothing', () => {
     expectRefused(() => rmbench(args), named, [out, scores]);
     const inspected = expectRefused(() => rmbench(['inspect', model, '--json']), named);
     expect((JSON.parse(inspected.stdout) as { problems: string[] }).problems).toEqual([expect.stringMatching(named)]);
+  });
+
+  it('a template that drops the response: serve exits 1 naming it', async () => {
+    const dir = tempDir();
+    const model = join(dir, 'chat');
+    writeBagOfWordsModel(model, WEIGHTS, { chatTemplate: "{% for m in messages %}{% if m.role == 'user' %}{{ m.content }}{% endif %}{% endfor %}" });
+    const served = await rmbenchAsync(['serve', model, '--port', '0'], {}, 30_000);
+    expectRefused(() => served, /tokenizer_config\.json: chat_template drops the response/);
   });
 });
 
