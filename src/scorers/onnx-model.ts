@@ -152,7 +152,8 @@ export class OnnxResponseModel {
   readonly config: Record<string, unknown>;
   /** The graph reads the prompt on its own (prompt_input_ids). */
   readonly promptInputs: boolean;
-  readonly paddingSide: Side;
+  /** The configured side, or the other one when only that one leaves the outputs alone (checkPadding). */
+  paddingSide: Side;
   private readonly batchPolicy: BatchPolicy;
   private warnedDoubleBos = false;
   private readonly caches = new Map<string, ScoreCache>();
@@ -228,7 +229,7 @@ export class OnnxResponseModel {
 
   /**
    * Opens the model for a scorer kind: the graph must have the `required` outputs; `optional` ones
-   * are read when present. Padding must not change any of them (a warning otherwise). Releases the
+   * are read when present. Padding must not change any of them (see checkPadding). Releases the
    * session on failure.
    */
   static async openFor(folder: ModelFolder, options: OnnxModelOptions, outputs: { required: readonly string[]; optional?: readonly string[]; hint?: string }): Promise<OnnxResponseModel> {
@@ -421,20 +422,27 @@ export class OnnxResponseModel {
     return this.folder.dtype === 'fp32' ? 1e-3 : 1e-2;
   }
 
-  /** Warns when padding on the configured side changes the outputs (see paddingProbe). */
+  /**
+   * Padding must not change the outputs (see paddingProbe). When it does on the configured side but
+   * not on the other, pads on the other (with a warning; the config records the side used); when it
+   * does on both, no score can be trusted: refuses.
+   */
   async checkPadding(outputs: readonly string[]): Promise<void> {
     const tolerance = this.paddingTolerance;
-    const diff = await this.paddingProbe(outputs, this.paddingSide);
+    const configured = this.paddingSide;
+    const diff = await this.paddingProbe(outputs, configured);
     if (diff <= tolerance) return;
-    const other: Side = this.paddingSide === 'left' ? 'right' : 'left';
+    const other: Side = configured === 'left' ? 'right' : 'left';
     const otherDiff = await this.paddingProbe(outputs, other);
-    this.options.onWarning?.(
-      `${this.folder.name}: padding on the ${this.paddingSide} changes the model's outputs (relative difference ${diff.toPrecision(3)}); ` +
-        (otherDiff <= tolerance
-          ? `padding on the ${other} does not: set rmbench.padding_side to "${other}"`
-          : `so does padding on the ${other} (${otherDiff.toPrecision(3)}): the graph's pooling does not follow attention_mask (check config.json pad_token_id against the pad id ${this.text.tokenizer.padTokenId})`) +
-        '; run `rmbench inspect` for details',
-    );
+    const changes = `${this.folder.name}: padding on the ${configured} changes the model's outputs (relative difference ${diff.toPrecision(3)})`;
+    if (otherDiff > tolerance) {
+      throw new UserError(
+        `${changes}, and so does padding on the ${other} (${otherDiff.toPrecision(3)}): the graph's pooling does not follow attention_mask (check config.json pad_token_id against the pad id ${this.text.tokenizer.padTokenId}); run \`rmbench inspect\` for details`,
+      );
+    }
+    this.paddingSide = other;
+    this.config.padding_side = other;
+    this.options.onWarning?.(`${changes}; padding on the ${other} does not, so rmbench pads on the ${other}: set rmbench.padding_side to "${other}" to say so`);
   }
 
   /**

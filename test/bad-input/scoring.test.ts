@@ -236,6 +236,57 @@ function writePerTokenModel(dir: string, axis: string): void {
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'bert', num_labels: 1 }));
 }
 
+/** A Bradley-Terry graph that sums its tokens' weights ignoring attention_mask, the pad token weighing 1. */
+function writeMaskBlindModel(dir: string): void {
+  const vocab = writeTokenizer(dir, Object.keys(WEIGHTS));
+  const table = new Float32Array(vocab.size);
+  for (const [w, id] of vocab) table[id] = w === '[PAD]' ? 1 : (WEIGHTS[w as keyof typeof WEIGHTS] ?? 0);
+  const g = new GraphBuilder('mask_blind');
+  const ids = g.input('input_ids', 'int64', ['batch', 'sequence']);
+  g.input('attention_mask', 'int64', ['batch', 'sequence']);
+  const perToken = g.node('Gather', [g.init('token_weight', { type: 'float32', dims: [vocab.size], data: table }), ids], { axis: 0 });
+  g.node('ReduceSum', [perToken, g.ints([1])], { keepdims: 1 }, ['logits']);
+  g.output('logits', 'float32', ['batch', 1]);
+  mkdirSync(join(dir, 'onnx'), { recursive: true });
+  g.save(join(dir, 'onnx', 'model.onnx'));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'bert', num_labels: 1 }));
+}
+
+describe('a model whose outputs change with padding never gives scores that cannot be trusted', () => {
+  it('padding changes the outputs on both sides: run and serve exit 1 naming it; inspect lists it as a problem', async () => {
+    const dir = tempDir();
+    const model = join(dir, 'mask-blind');
+    writeMaskBlindModel(model);
+    const message = /^rmbench: mask-blind: padding on the right changes the model's outputs \(relative difference [\d.e+-]+\), and so does padding on the left \([\d.e+-]+\): the graph's pooling does not follow attention_mask/;
+    const { out, scores, args } = runIn(dir, model, suite(dir));
+    expectRefused(() => rmbench(args), message, [out, scores]);
+    expect(existsSync(out)).toBe(false);
+    const served = await rmbenchAsync(['serve', model, '--port', '0'], {}, 30_000);
+    expectRefused(() => served, message);
+    const inspected = rmbench(['inspect', model, '--json']);
+    expect(inspected.code).toBe(1);
+    expect((JSON.parse(inspected.stdout) as { problems: string[] }).problems).toEqual([expect.stringMatching(/padding on the right \(the default\) changes the outputs .*so does padding on the left/)]);
+  });
+
+  it('padding changes the outputs on the configured side only: run pads on the other side, warns, records it, and scores as the model should', () => {
+    const dir = tempDir();
+    const right = join(dir, 'right');
+    const left = join(dir, 'left');
+    // Reads the state at sum(mask) - 1: right padding is what it expects.
+    const weights = { [LLAMA3_BOS]: 8, sure: 1, here: 0.5, sorry: -1, cannot: -0.5 };
+    writeDecoderModel(right, { weights, pooling: 'index' });
+    writeDecoderModel(left, { weights, pooling: 'index', rmbench: { padding_side: 'left' } });
+    const expected = runIn(join(dir, 'a'), right, [...suite(join(dir, 'a')), '--no-cache']);
+    expect(rmbench(expected.args).code).toBe(0);
+    const switched = runIn(join(dir, 'b'), left, [...suite(join(dir, 'b')), '--no-cache']);
+    const r = rmbench(switched.args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: left: padding on the left changes the model's outputs \(relative difference [\d.e+-]+\); padding on the right does not, so rmbench pads on the right: set rmbench\.padding_side to "right" to say so/);
+    expect(readJson<Results>(switched.out).config).toMatchObject({ padding_side: 'right' });
+    expect(readFileSync(switched.scores, 'utf8')).toBe(readFileSync(expected.scores, 'utf8'));
+  });
+});
+
 describe('a reward output with a sequence axis is refused, not read at token 0', () => {
   it.each([
     ['declared [batch, sequence]', 'sequence', /output "logits" is \[batch, sequence\]: one value per token; rmbench needs one reward per response/],
