@@ -6,7 +6,7 @@
  * Also: the windowed tokenisation of long texts gives exactly the token ids of whole-text
  * tokenisation, on every RewardBench v1 text of models/use-lite-bt.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AutoTokenizer } from '@huggingface/transformers';
 import fc from 'fast-check';
@@ -16,7 +16,7 @@ import type { Results } from '../../src/report/schema.js';
 import { CACHE_FORMAT } from '../../src/scorers/cache.js';
 import type { Side } from '../../src/scorers/tokenize.js';
 import { ROOT, rmbench, type CliResult } from '../helpers/cli.js';
-import { rmbenchAsync } from '../helpers/remote.js';
+import { rmbenchAsync, startServe } from '../helpers/remote.js';
 import { tempDir, writeSuite, type FixtureSubset } from '../helpers/suite.js';
 import { compareWindowed } from '../helpers/windowed.js';
 import { LLAMA3_BOS, writeBagOfWordsModel, writeByteLevelBpeTokenizer, writeDecoderModel, writeTokenizer } from '../helpers/tiny-models.js';
@@ -141,6 +141,34 @@ describe('the score cache never turns a non-finite score into a number', () => {
     expect(readJson<Results>(cached.out).timing.cached_texts).toBe(0);
     expect(readFileSync(cached.scores, 'utf8')).toBe(readFileSync(fresh.scores, 'utf8'));
     expect(readFileSync(cached.scores, 'utf8')).not.toBe(readFileSync(first.scores, 'utf8'));
+  });
+
+  it('over KServe, an edited --tokenizer folder gets new scores from the same cache, equal to a --no-cache run', async () => {
+    const dir = tempDir();
+    const model = join(dir, 'bow');
+    writeBagOfWordsModel(model, WEIGHTS);
+    const tokenizer = join(dir, 'tok');
+    mkdirSync(tokenizer);
+    for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(model, file), join(tokenizer, file));
+    const server = await startServe(model);
+    try {
+      const cacheDir = join(dir, 'cache');
+      const remote = `kserve+${server.url}/bow`;
+      const runs = (name: string, cache: readonly string[]) => runIn(join(dir, name), remote, [...suite(join(dir, name)), '--tokenizer', tokenizer, ...cache]);
+      const first = runs('first', ['--cache-dir', cacheDir]);
+      expect(rmbench(first.args).code).toBe(0);
+      const tokenizerJson = join(tokenizer, 'tokenizer.json');
+      writeFileSync(tokenizerJson, JSON.stringify({ ...readJson<Record<string, unknown>>(tokenizerJson), normalizer: null }));
+      const fresh = runs('fresh', ['--no-cache']);
+      expect(rmbench(fresh.args).code).toBe(0);
+      const cached = runs('cached', ['--cache-dir', cacheDir]);
+      const r = rmbench(cached.args);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(cached.scores, 'utf8')).toBe(readFileSync(fresh.scores, 'utf8'));
+      expect(readFileSync(cached.scores, 'utf8')).not.toBe(readFileSync(first.scores, 'utf8'));
+    } finally {
+      await server.stop();
+    }
   });
 
   it('--cache-dir naming a file is refused with one line naming it', () => {
