@@ -1,10 +1,11 @@
 /**
- * Bad input on the scoring path, through the real CLI (issue 17, part B): non-finite outputs and a
- * tampered score cache, texts of any length, per-token outputs, chat templates that fail or render
- * nothing, and `inspect` telling warnings from problems. Each refusal exits 1 with one line naming
+ * Bad input on the scoring path, through the real CLI (issue 17, part B): non-finite outputs, a
+ * tampered score cache and one kept after the tokenizer changed, texts of any length, per-token
+ * outputs, chat templates that fail, render nothing or drop the response, padding that changes the
+ * outputs, and `inspect` telling warnings from problems. Each refusal exits 1 with one line naming
  * what is wrong, no stack trace, and no output file written or changed.
  * Also: the windowed tokenisation of long texts gives exactly the token ids of whole-text
- * tokenisation, on every RewardBench v1 text of models/use-lite-bt.
+ * tokenisation, on generated texts with long runs (a byte-level BPE tokenizer among them).
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
