@@ -90,10 +90,11 @@ describe('decoder classifiers (last-token pooling inside the graph)', () => {
     }
   });
 
-  it('padding on the side the graph does not expect changes scores, and the padding probe says which side to use', async () => {
-    const { scores, warnings } = await score(decoder({ pooling: 'index', rmbench: { padding_side: 'left' } }), { tokenBudget: 4096 });
-    expect(scores).not.toEqual(INPUTS.map((x) => expected(x)));
-    expect(warnings.join('\n')).toMatch(/padding on the left changes the model's outputs \(relative difference [\d.e-]+\); padding on the right does not: set rmbench\.padding_side to "right"/);
+  it('padding on the side the graph does not expect: the padding probe switches to the side that works, says so, and records it', async () => {
+    const { scores, warnings, info } = await score(decoder({ pooling: 'index', rmbench: { padding_side: 'left' } }), { tokenBudget: 4096 });
+    expect(scores).toEqual(INPUTS.map((x) => expected(x)));
+    expect(info.config).toMatchObject({ padding_side: 'right' });
+    expect(warnings.join('\n')).toMatch(/padding on the left changes the model's outputs \(relative difference [\d.e-]+\); padding on the right does not, so rmbench pads on the right: set rmbench\.padding_side to "right" to say so/);
   });
 
   it('works without a position_ids input', async () => {

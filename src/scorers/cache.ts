@@ -5,8 +5,10 @@
  *
  * Layout: <root>/v2/<model key>/<segment>.jsonl, one line per text:
  *   {"t": text hash, "o": {output: [values]}, "c": checksum of t and o}.
- * The model key hashes everything that affects outputs (weights' sha256, scorer config, outputs,
- * device); the text hash covers the exact text the model reads (and its prompt input, if any).
+ * The model key hashes everything that affects outputs (weights' sha256, the tokenizer files
+ * tokenizer.json, tokenizer_config.json and special_tokens_map.json with the version of rmbench's
+ * text -> tokens logic, scorer config, outputs, device); the text hash covers the exact text the
+ * model reads (and its prompt input, if any).
  * Each process appends only to its own new segment, so concurrent runs never write the same file;
  * readers merge all segments. Values are float32 printed as the shortest decimal that parses back
  * to the same value, so cached outputs are bit-identical.

@@ -14,6 +14,7 @@ import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { UserError, ValidationError } from '../errors.js';
 import { TEXT_FORMATS } from './format.js';
+import { TOKENIZATION_VERSION } from './tokenize.js';
 
 export const SCORER_KINDS = ['bradley-terry', 'armorm', 'gpm'] as const;
 export type ScorerKind = (typeof SCORER_KINDS)[number];
@@ -182,6 +183,22 @@ export function readModelFolder(dir: string, options: ReadModelFolderOptions = {
 /** External data files of a graph, as exporters name them (model.onnx_data, model.onnx.data). */
 export function externalDataFiles(onnxPath: string): string[] {
   return [`${onnxPath}_data`, `${onnxPath}.data`].filter((f) => existsSync(f));
+}
+
+/** The files that decide how a text becomes tokens (transformers.js reads them), where present. */
+export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'] as const;
+
+/**
+ * sha256 over the tokenizer files present, each with its name, and rmbench's own text -> tokens
+ * logic version: the score cache's key, so an edited tokenizer never gets old scores.
+ */
+export function hashTokenizerFiles(dir: string): string {
+  const hash = createHash('sha256').update(`rmbench tokenization ${TOKENIZATION_VERSION}\n`);
+  for (const name of TOKENIZER_FILES) {
+    const path = join(dir, name);
+    if (existsSync(path)) hash.update(`${name}\n`).update(readFileSync(path)).update('\n');
+  }
+  return hash.digest('hex');
 }
 
 /** sha256 of the ONNX file and its external data files, streamed (models can be many GB). */

@@ -14,7 +14,7 @@ import { UserError } from '../errors.js';
 import { planBatches, planFixedBatches, type BatchPolicy } from './batching.js';
 import { runPool } from './pool.js';
 import { ScoreCache, cacheKey, sha256Hex, type CachedRow } from './cache.js';
-import { hashModelFiles, type Dtype, type ModelFolder } from './model-folder.js';
+import { hashModelFiles, hashTokenizerFiles, type Dtype, type ModelFolder } from './model-folder.js';
 import { openSession, type Device } from './onnx-session.js';
 import { loadTextSetup, type TextSetup } from './text-setup.js';
 import type { Side } from './tokenize.js';
@@ -152,10 +152,13 @@ export class OnnxResponseModel {
   readonly config: Record<string, unknown>;
   /** The graph reads the prompt on its own (prompt_input_ids). */
   readonly promptInputs: boolean;
-  readonly paddingSide: Side;
+  /** The configured side, or the other one when only that one leaves the outputs alone (checkPadding). */
+  paddingSide: Side;
   private readonly batchPolicy: BatchPolicy;
   private warnedDoubleBos = false;
   private readonly caches = new Map<string, ScoreCache>();
+  /** sha256 of the tokenizer files, for the cache key (read once). */
+  private tokenizerHash: string | undefined;
   /** Values per response of each output read so far: a change means the output has a sequence axis. */
   private readonly widths = new Map<string, { width: number; tokens: number }>();
 
@@ -226,7 +229,7 @@ export class OnnxResponseModel {
 
   /**
    * Opens the model for a scorer kind: the graph must have the `required` outputs; `optional` ones
-   * are read when present. Padding must not change any of them (a warning otherwise). Releases the
+   * are read when present. Padding must not change any of them (see checkPadding). Releases the
    * session on failure.
    */
   static async openFor(folder: ModelFolder, options: OnnxModelOptions, outputs: { required: readonly string[]; optional?: readonly string[]; hint?: string }): Promise<OnnxResponseModel> {
@@ -281,13 +284,15 @@ export class OnnxResponseModel {
   }
 
   /**
-   * The cache for a set of outputs: keyed by the weights and everything in the config that affects
-   * outputs (not threads, batching or the cache switch: scores do not depend on them).
+   * The cache for a set of outputs: keyed by the weights, the tokenizer files (with rmbench's
+   * tokenisation version) and everything in the config that affects outputs (not threads, batching
+   * or the cache switch: scores do not depend on them).
    */
   private cacheFor(outputs: readonly string[]): ScoreCache | undefined {
     if (!this.options.cacheDir) return undefined;
     const { threads: _t, requested_device: _r, batch_policy: _b, cache: _c, ...config } = this.config;
-    const key = cacheKey({ sha256: this.sha256, config, outputs: [...outputs].sort() });
+    this.tokenizerHash ??= hashTokenizerFiles(this.folder.path);
+    const key = cacheKey({ sha256: this.sha256, tokenizer: this.tokenizerHash, config, outputs: [...outputs].sort() });
     let cache = this.caches.get(key);
     if (!cache) {
       const widths = Object.fromEntries(outputs.map((name) => [name, declaredWidth(this.session, name)]));
@@ -417,20 +422,27 @@ export class OnnxResponseModel {
     return this.folder.dtype === 'fp32' ? 1e-3 : 1e-2;
   }
 
-  /** Warns when padding on the configured side changes the outputs (see paddingProbe). */
+  /**
+   * Padding must not change the outputs (see paddingProbe). When it does on the configured side but
+   * not on the other, pads on the other (with a warning; the config records the side used); when it
+   * does on both, no score can be trusted: refuses.
+   */
   async checkPadding(outputs: readonly string[]): Promise<void> {
     const tolerance = this.paddingTolerance;
-    const diff = await this.paddingProbe(outputs, this.paddingSide);
+    const configured = this.paddingSide;
+    const diff = await this.paddingProbe(outputs, configured);
     if (diff <= tolerance) return;
-    const other: Side = this.paddingSide === 'left' ? 'right' : 'left';
+    const other: Side = configured === 'left' ? 'right' : 'left';
     const otherDiff = await this.paddingProbe(outputs, other);
-    this.options.onWarning?.(
-      `${this.folder.name}: padding on the ${this.paddingSide} changes the model's outputs (relative difference ${diff.toPrecision(3)}); ` +
-        (otherDiff <= tolerance
-          ? `padding on the ${other} does not: set rmbench.padding_side to "${other}"`
-          : `so does padding on the ${other} (${otherDiff.toPrecision(3)}): the graph's pooling does not follow attention_mask (check config.json pad_token_id against the pad id ${this.text.tokenizer.padTokenId})`) +
-        '; run `rmbench inspect` for details',
-    );
+    const changes = `${this.folder.name}: padding on the ${configured} changes the model's outputs (relative difference ${diff.toPrecision(3)})`;
+    if (otherDiff > tolerance) {
+      throw new UserError(
+        `${changes}, and so does padding on the ${other} (${otherDiff.toPrecision(3)}): the graph's pooling does not follow attention_mask (check config.json pad_token_id against the pad id ${this.text.tokenizer.padTokenId}); run \`rmbench inspect\` for details`,
+      );
+    }
+    this.paddingSide = other;
+    this.config.padding_side = other;
+    this.options.onWarning?.(`${changes}; padding on the ${other} does not, so rmbench pads on the ${other}: set rmbench.padding_side to "${other}" to say so`);
   }
 
   /**

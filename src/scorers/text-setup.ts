@@ -83,9 +83,9 @@ export async function loadTextSetup(folder: ModelFolder): Promise<TextSetup> {
   const addSpecialTokens = first<boolean>([[block.add_special_tokens, 'rmbench']], format.value === 'plain');
   const tokenizer = loaded.withSettings({ maxLength: maxLength.value, truncationSide: truncationSide.value, addSpecialTokens: addSpecialTokens.value });
 
+  const where = `${join(folder.path, 'tokenizer_config.json')}: chat_template`;
   /** The chat template's rendering; a template that fails or renders nothing is the folder's error, named. */
   const render = (messages: readonly Message[], addGenerationPrompt: boolean): string => {
-    const where = `${join(folder.path, 'tokenizer_config.json')}: chat_template`;
     let rendered: string;
     try {
       rendered = tokenizer.applyChatTemplate(messages, addGenerationPrompt);
@@ -98,8 +98,15 @@ export async function loadTextSetup(folder: ModelFolder): Promise<TextSetup> {
   const text =
     format.value === 'chat_template' ? (prompt: Prompt, response: string) => render(conversation(prompt, response), false) : formatPlain;
   const promptText = format.value === 'chat_template' ? (prompt: Prompt) => render(promptMessages(prompt), true) : formatPlainPrompt;
-  // Render a conversation now, so that a broken template fails before any model is loaded.
+  // Render conversations now, so that a broken template fails before any model is loaded.
   const probe = text('Hello', 'Hi.');
+  if (format.value === 'chat_template') {
+    // A template that leaves the response out makes every pair a tie.
+    const other = text('Hello', 'Bye.');
+    if (probe === other || !probe.includes('Hi.') || !other.includes('Bye.')) {
+      throw new UserError(`${where} drops the response: conversations that differ only in the response ${probe === other ? 'render to the same text' : 'render without it'}, so every response would read the same`);
+    }
+  }
   const templateEmits = format.value === 'chat_template' && tokenizer.bosTokenId !== null ? tokenizer.startsWithBos(probe) : null;
   const tokenizerAdds = tokenizer.addsBos;
   return {

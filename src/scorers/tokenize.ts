@@ -8,9 +8,12 @@
  *
  * Long texts: a model reads at most max_length tokens, so only a window of characters on the kept
  * side is tokenised (whole-text tokenisation of a 700,000-character text overflows transformers.js's
- * stack, and memory grows with the text). The window doubles until two windows with different cuts
- * give the same kept tokens plus a margin of further tokens: the cut no longer reaches what the
- * model reads. Texts up to twice the first window are tokenised whole, as before.
+ * stack, and memory grows with the text). A window counts only when its cut lands at whitespace:
+ * a cut inside a run of non-space characters changes how BPE merges the run (Llama-3 splits digits
+ * in threes from the run's start), all the way to the kept end. The window doubles until two such
+ * windows, cut at different whitespace, give the same kept tokens plus a margin of further tokens:
+ * the cut no longer reaches what the model reads. A text with no such pair of windows, and texts up
+ * to twice the first window, are tokenised whole.
  */
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { UserError } from '../errors.js';
@@ -30,6 +33,13 @@ export interface TokenizerSettings {
 // Model files come from local folders only; nothing is ever downloaded.
 env.allowRemoteModels = false;
 
+/**
+ * The version of rmbench's text -> tokens logic (windows, truncation, BOS handling), part of the
+ * score cache's model key: bump it whenever that logic changes, so no cached score outlives it.
+ * 2: windows count only when cut at whitespace.
+ */
+export const TOKENIZATION_VERSION = 2;
+
 /** Characters of the first window per token kept, and at least this many characters. */
 const WINDOW_CHARS_PER_TOKEN = 16;
 const MIN_WINDOW_CHARS = 4096;
@@ -38,21 +48,19 @@ const WINDOW_AGREEMENT_MARGIN = 8;
 /** A window's cut moves at most this far to land just after a whitespace character. */
 const CUT_ALIGN_CHARS = 64;
 
-/** The `chars` characters of `text` on the kept side, the cut moved to a whitespace boundary nearby (never inside a surrogate pair). */
-function windowOf(text: string, side: Side, chars: number): string {
+/**
+ * The `chars` characters of `text` on the kept side, the cut moved to just after (left) or just
+ * before (right) a whitespace character nearby; null when there is no whitespace near the cut.
+ */
+function windowOf(text: string, side: Side, chars: number): string | null {
   if (side === 'left') {
-    let start = text.length - chars;
+    const start = text.length - chars;
     const space = text.slice(start, start + CUT_ALIGN_CHARS).search(/\s\S/u);
-    if (space >= 0) start += space + 1;
-    else if (/[\uDC00-\uDFFF]/u.test(text[start]!)) start++;
-    return text.slice(start);
+    return space < 0 ? null : text.slice(start + space + 1);
   }
-  let end = chars;
-  const tail = text.slice(Math.max(0, end - CUT_ALIGN_CHARS), end);
+  const tail = text.slice(Math.max(0, chars - CUT_ALIGN_CHARS), chars);
   const space = tail.search(/\S\s(?!.*\S\s)/su);
-  if (space >= 0) end -= tail.length - space - 1;
-  else if (/[\uD800-\uDBFF]/u.test(text[end - 1]!)) end--;
-  return text.slice(0, end);
+  return space < 0 ? null : text.slice(0, chars - (tail.length - space - 1));
 }
 
 const agree = (a: readonly number[], b: readonly number[], span: number, side: Side): boolean => {
@@ -66,7 +74,8 @@ const agree = (a: readonly number[], b: readonly number[], span: number, side: S
 /**
  * The content tokens of a text as `encode` would give them for the whole text, or, for a text
  * longer than two first windows, at least `need` of them on the kept side (`whole` false: the
- * whole text has more than `need` tokens). `firstWindow` is a parameter for the exactness tests.
+ * whole text has more than `need` tokens), from two agreeing windows cut at whitespace.
+ * `firstWindow` is a parameter for the exactness tests.
  */
 export function keptContent(
   encode: (text: string) => number[],
@@ -79,7 +88,9 @@ export function keptContent(
   if (text.length <= 2 * firstWindow) return { ids: encode(text), whole: true };
   let previous: number[] | undefined;
   for (let chars = firstWindow; chars < text.length; chars *= 2) {
-    const ids = encode(windowOf(text, side, chars));
+    const window = windowOf(text, side, chars);
+    if (window === null) continue;
+    const ids = encode(window);
     if (previous && agree(previous, ids, span, side)) return { ids: side === 'left' ? ids.slice(ids.length - span) : ids.slice(0, span), whole: false };
     previous = ids;
   }

@@ -1,26 +1,26 @@
 /**
- * Bad input on the scoring path, through the real CLI (issue 17, part B): non-finite outputs and a
- * tampered score cache, texts of any length, per-token outputs, chat templates that fail or render
- * nothing, and `inspect` telling warnings from problems. Each refusal exits 1 with one line naming
+ * Bad input on the scoring path, through the real CLI (issue 17, part B): non-finite outputs, a
+ * tampered score cache and one kept after the tokenizer changed, texts of any length, per-token
+ * outputs, chat templates that fail, render nothing or drop the response, padding that changes the
+ * outputs, and `inspect` telling warnings from problems. Each refusal exits 1 with one line naming
  * what is wrong, no stack trace, and no output file written or changed.
  * Also: the windowed tokenisation of long texts gives exactly the token ids of whole-text
- * tokenisation, on every RewardBench v1 text of models/use-lite-bt.
+ * tokenisation, on generated texts with long runs (a byte-level BPE tokenizer among them).
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AutoTokenizer } from '@huggingface/transformers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../src/onnx/graph.js';
 import type { Results } from '../../src/report/schema.js';
 import { CACHE_FORMAT } from '../../src/scorers/cache.js';
-import { readModelFolder } from '../../src/scorers/model-folder.js';
-import { loadTextSetup } from '../../src/scorers/text-setup.js';
 import type { Side } from '../../src/scorers/tokenize.js';
 import { ROOT, rmbench, type CliResult } from '../helpers/cli.js';
-import { rmbenchAsync } from '../helpers/remote.js';
+import { rmbenchAsync, startServe } from '../helpers/remote.js';
 import { tempDir, writeSuite, type FixtureSubset } from '../helpers/suite.js';
 import { compareWindowed } from '../helpers/windowed.js';
-import { LLAMA3_BOS, writeBagOfWordsModel, writeDecoderModel, writeTokenizer } from '../helpers/tiny-models.js';
+import { LLAMA3_BOS, writeBagOfWordsModel, writeByteLevelBpeTokenizer, writeDecoderModel, writeTokenizer } from '../helpers/tiny-models.js';
 
 const USE_LITE = join(ROOT, 'models', 'use-lite-bt');
 const WEIGHTS = { sorry: -1, cannot: -0.5, sure: 0.5, here: 0.25 };
@@ -124,6 +124,54 @@ describe('the score cache never turns a non-finite score into a number', () => {
     expect(readFileSync(rerun.scores, 'utf8')).toBe(expected.scores);
   });
 
+  it('an edited tokenizer (tokenizer.json normalizer) gets new scores from the same cache, equal to a --no-cache run', () => {
+    const dir = tempDir();
+    const model = join(dir, 'bow');
+    writeBagOfWordsModel(model, WEIGHTS);
+    const cacheDir = join(dir, 'cache');
+    const first = runIn(join(dir, 'first'), model, [...suite(join(dir, 'first')), '--cache-dir', cacheDir]);
+    expect(rmbench(first.args).code).toBe(0);
+    // Without the Lowercase normalizer "Sure" and "Sorry" are unknown words, weighing 0.
+    const tokenizerJson = join(model, 'tokenizer.json');
+    writeFileSync(tokenizerJson, JSON.stringify({ ...readJson<Record<string, unknown>>(tokenizerJson), normalizer: null }));
+    const fresh = runIn(join(dir, 'fresh'), model, [...suite(join(dir, 'fresh')), '--no-cache']);
+    expect(rmbench(fresh.args).code).toBe(0);
+    const cached = runIn(join(dir, 'cached'), model, [...suite(join(dir, 'cached')), '--cache-dir', cacheDir]);
+    const r = rmbench(cached.args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readJson<Results>(cached.out).timing.cached_texts).toBe(0);
+    expect(readFileSync(cached.scores, 'utf8')).toBe(readFileSync(fresh.scores, 'utf8'));
+    expect(readFileSync(cached.scores, 'utf8')).not.toBe(readFileSync(first.scores, 'utf8'));
+  });
+
+  it('over KServe, an edited --tokenizer folder gets new scores from the same cache, equal to a --no-cache run', async () => {
+    const dir = tempDir();
+    const model = join(dir, 'bow');
+    writeBagOfWordsModel(model, WEIGHTS);
+    const tokenizer = join(dir, 'tok');
+    mkdirSync(tokenizer);
+    for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(model, file), join(tokenizer, file));
+    const server = await startServe(model);
+    try {
+      const cacheDir = join(dir, 'cache');
+      const remote = `kserve+${server.url}/bow`;
+      const runs = (name: string, cache: readonly string[]) => runIn(join(dir, name), remote, [...suite(join(dir, name)), '--tokenizer', tokenizer, ...cache]);
+      const first = runs('first', ['--cache-dir', cacheDir]);
+      expect(rmbench(first.args).code).toBe(0);
+      const tokenizerJson = join(tokenizer, 'tokenizer.json');
+      writeFileSync(tokenizerJson, JSON.stringify({ ...readJson<Record<string, unknown>>(tokenizerJson), normalizer: null }));
+      const fresh = runs('fresh', ['--no-cache']);
+      expect(rmbench(fresh.args).code).toBe(0);
+      const cached = runs('cached', ['--cache-dir', cacheDir]);
+      const r = rmbench(cached.args);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(cached.scores, 'utf8')).toBe(readFileSync(fresh.scores, 'utf8'));
+      expect(readFileSync(cached.scores, 'utf8')).not.toBe(readFileSync(first.scores, 'utf8'));
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('--cache-dir naming a file is refused with one line naming it', () => {
     const dir = tempDir();
     const model = join(dir, 'bow');
@@ -167,18 +215,30 @@ describe('texts of any length', () => {
 
 // The same check on every RewardBench v1 text: test/tokenize-window.e2e.test.ts.
 describe('windowed tokenisation keeps exactly the token ids of whole-text tokenisation', () => {
-  it('on generated texts (words, runs without spaces, special tokens, emoji, odd whitespace) for a Unigram tokenizer that never pre-splits (use-lite) and a word-level one with special tokens', async () => {
+  it('on generated texts (words, long runs without spaces, special tokens, emoji, odd whitespace) for a Unigram tokenizer that never pre-splits (use-lite), a word-level one with special tokens, and a byte-level BPE one that merges runs from their start', async () => {
     const dir = tempDir();
     writeDecoderModel(join(dir, 'llama'), { weights: { sure: 1, here: 1 }, pooling: 'index' });
-    const tokenizers = await Promise.all([USE_LITE, join(dir, 'llama')].map(async (path) => (await loadTextSetup(readModelFolder(path))).tokenizer.tokenizer));
+    writeByteLevelBpeTokenizer(join(dir, 'bpe'));
+    const tokenizers = await Promise.all([USE_LITE, join(dir, 'llama'), join(dir, 'bpe')].map((path) => AutoTokenizer.from_pretrained(path, { local_files_only: true })));
     const fragments = ['Sure', ' ', 'here', ' is', '  ', '\n', '\n\n', '\t', 'aaaaaaaa', 'ab', '.', ',', '!!', '42', '1234567', '<|eot_id|>', LLAMA3_BOS, '😀', 'é', 'naïve', '日本語', 'User:', 'Assistant:'];
-    const text = fc.array(fc.constantFrom(...fragments), { minLength: 1, maxLength: 600, size: 'max' }).map((parts) => parts.join(''));
+    // Long runs without spaces at the kept end: a window cut inside one changes how BPE groups the run, up to its end.
+    const run = fc.tuple(fc.constantFrom('a', '1'), fc.integer({ min: 1, max: 3000 })).map(([c, n]) => c.repeat(n));
+    // Not for use-lite: its Unigram lattice has exact ties inside such runs ("aaaa" scores 4 x "a"),
+    // broken by the float rounding of the whole text's path score, wherever the text starts.
+    const text = (withRuns: boolean) =>
+      fc
+        .tuple(fc.array(fc.constantFrom(...fragments), { minLength: 1, maxLength: 600, size: 'max' }), fc.array(withRuns ? fc.oneof(fc.constantFrom(...fragments), run) : fc.constantFrom(...fragments), { maxLength: 4 }))
+        .map(([words, end]) => [...words, ...end].join(''));
+    const tokenizerAndText = fc.constantFrom(0, 1, 2).chain((which) => fc.tuple(fc.constant(which), text(which !== 0)));
+    // Default first windows are multiples of 16 (16 characters per kept token).
+    const firstWindow = fc.oneof(fc.integer({ min: 8, max: 128 }), fc.constantFrom(16, 32, 48, 64, 96));
     let windowed = 0;
     fc.assert(
-      fc.property(text, fc.constantFrom(0, 1), fc.constantFrom<Side>('left', 'right'), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 8, max: 128 }), (t, which, side, need, firstWindow) => {
+      fc.property(tokenizerAndText, fc.constantFrom<Side>('left', 'right'), fc.integer({ min: 1, max: 40 }), firstWindow, ([which, t], side, need, first) => {
         const tokenizer = tokenizers[which]!;
         const encode = (x: string) => tokenizer.encode(x, { add_special_tokens: false });
-        const compared = compareWindowed(encode, [t], side, need, [firstWindow]);
+        // Runs at the start too, for the right side.
+        const compared = compareWindowed(encode, [side === 'left' ? t : [...t].reverse().join('')], side, need, [first]);
         expect(compared.mismatches).toEqual([]);
         windowed += compared.windowed;
       }),
@@ -205,6 +265,57 @@ function writePerTokenModel(dir: string, axis: string): void {
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'bert', num_labels: 1 }));
 }
 
+/** A Bradley-Terry graph that sums its tokens' weights ignoring attention_mask, the pad token weighing 1. */
+function writeMaskBlindModel(dir: string): void {
+  const vocab = writeTokenizer(dir, Object.keys(WEIGHTS));
+  const table = new Float32Array(vocab.size);
+  for (const [w, id] of vocab) table[id] = w === '[PAD]' ? 1 : (WEIGHTS[w as keyof typeof WEIGHTS] ?? 0);
+  const g = new GraphBuilder('mask_blind');
+  const ids = g.input('input_ids', 'int64', ['batch', 'sequence']);
+  g.input('attention_mask', 'int64', ['batch', 'sequence']);
+  const perToken = g.node('Gather', [g.init('token_weight', { type: 'float32', dims: [vocab.size], data: table }), ids], { axis: 0 });
+  g.node('ReduceSum', [perToken, g.ints([1])], { keepdims: 1 }, ['logits']);
+  g.output('logits', 'float32', ['batch', 1]);
+  mkdirSync(join(dir, 'onnx'), { recursive: true });
+  g.save(join(dir, 'onnx', 'model.onnx'));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'bert', num_labels: 1 }));
+}
+
+describe('a model whose outputs change with padding never gives scores that cannot be trusted', () => {
+  it('padding changes the outputs on both sides: run and serve exit 1 naming it; inspect lists it as a problem', async () => {
+    const dir = tempDir();
+    const model = join(dir, 'mask-blind');
+    writeMaskBlindModel(model);
+    const message = /^rmbench: mask-blind: padding on the right changes the model's outputs \(relative difference [\d.e+-]+\), and so does padding on the left \([\d.e+-]+\): the graph's pooling does not follow attention_mask/;
+    const { out, scores, args } = runIn(dir, model, suite(dir));
+    expectRefused(() => rmbench(args), message, [out, scores]);
+    expect(existsSync(out)).toBe(false);
+    const served = await rmbenchAsync(['serve', model, '--port', '0'], {}, 30_000);
+    expectRefused(() => served, message);
+    const inspected = rmbench(['inspect', model, '--json']);
+    expect(inspected.code).toBe(1);
+    expect((JSON.parse(inspected.stdout) as { problems: string[] }).problems).toEqual([expect.stringMatching(/padding on the right \(the default\) changes the outputs .*so does padding on the left/)]);
+  });
+
+  it('padding changes the outputs on the configured side only: run pads on the other side, warns, records it, and scores as the model should', () => {
+    const dir = tempDir();
+    const right = join(dir, 'right');
+    const left = join(dir, 'left');
+    // Reads the state at sum(mask) - 1: right padding is what it expects.
+    const weights = { [LLAMA3_BOS]: 8, sure: 1, here: 0.5, sorry: -1, cannot: -0.5 };
+    writeDecoderModel(right, { weights, pooling: 'index' });
+    writeDecoderModel(left, { weights, pooling: 'index', rmbench: { padding_side: 'left' } });
+    const expected = runIn(join(dir, 'a'), right, [...suite(join(dir, 'a')), '--no-cache']);
+    expect(rmbench(expected.args).code).toBe(0);
+    const switched = runIn(join(dir, 'b'), left, [...suite(join(dir, 'b')), '--no-cache']);
+    const r = rmbench(switched.args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: left: padding on the left changes the model's outputs \(relative difference [\d.e+-]+\); padding on the right does not, so rmbench pads on the right: set rmbench\.padding_side to "right" to say so/);
+    expect(readJson<Results>(switched.out).config).toMatchObject({ padding_side: 'right' });
+    expect(readFileSync(switched.scores, 'utf8')).toBe(readFileSync(expected.scores, 'utf8'));
+  });
+});
+
 describe('a reward output with a sequence axis is refused, not read at token 0', () => {
   it.each([
     ['declared [batch, sequence]', 'sequence', /output "logits" is \[batch, sequence\]: one value per token; rmbench needs one reward per response/],
@@ -227,6 +338,9 @@ describe('chat templates that fail or render nothing', () => {
     ['renders an empty string', '{% if false %}{{ messages }}{% endif %}', /chat_template renders a conversation of 2 message\(s\) to an empty text/],
     ['raises', "{{ raise_exception('no system role') }}", /chat_template fails on a conversation of 2 message\(s\): no system role/],
     ['has a syntax error', '{% for m in messages %}{{ m.content }', /chat_template fails on a conversation of 2 message\(s\): Parser Error: Expected closing expression token/],
+    ['drops the response', "{% for m in messages %}{% if m.role == 'user' %}{{ m.content }}{% endif %}{% endfor %}", /chat_template drops the response: conversations that differ only in the response render to the same text/],
+    ['renders a fixed reply', "{% for m in messages %}{% if m.role == 'user' %}{{ m.content }}{% else %}ok{% endif %}{% endfor %}", /chat_template drops the response: .* render to the same text/],
+    ['renders only the response length', "{% for m in messages %}{{ m.content | length }}{% endfor %}", /chat_template drops the response: conversations that differ only in the response render without it, so every response would read the same$/],
   ])('a template that %s: run exits 1 naming the template; inspect lists it as a problem', (_, template, message) => {
     const dir = tempDir();
     const model = join(dir, 'chat');
@@ -236,6 +350,14 @@ describe('chat templates that fail or render nothing', () => {
     expectRefused(() => rmbench(args), named, [out, scores]);
     const inspected = expectRefused(() => rmbench(['inspect', model, '--json']), named);
     expect((JSON.parse(inspected.stdout) as { problems: string[] }).problems).toEqual([expect.stringMatching(named)]);
+  });
+
+  it('a template that drops the response: serve exits 1 naming it', async () => {
+    const dir = tempDir();
+    const model = join(dir, 'chat');
+    writeBagOfWordsModel(model, WEIGHTS, { chatTemplate: "{% for m in messages %}{% if m.role == 'user' %}{{ m.content }}{% endif %}{% endfor %}" });
+    const served = await rmbenchAsync(['serve', model, '--port', '0'], {}, 30_000);
+    expectRefused(() => served, /tokenizer_config\.json: chat_template drops the response/);
   });
 });
 

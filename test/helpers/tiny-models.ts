@@ -312,3 +312,48 @@ export function writeDecoderModel(dir: string, spec: DecoderFixture): Map<string
   writeConfig(dir, 'llama', spec.rmbench, { architectures: ['LlamaForSequenceClassification'], num_labels: 1, pad_token_id: vocab.get('<|eot_id|>') ?? 0 });
   return vocab;
 }
+
+/** GPT-2's byte -> printable character map, which byte-level BPE vocabularies are written in. */
+function byteLevelAlphabet(): string[] {
+  const printable = (b: number) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
+  let next = 256;
+  return Array.from({ length: 256 }, (_, b) => String.fromCodePoint(printable(b) ? b : next++));
+}
+
+/**
+ * A byte-level BPE tokenizer.json as Llama-3's is built: a regex pre-tokenizer that splits digits
+ * in groups of up to three from the left and attaches a space to the following word, then byte
+ * level; merges join runs of "a" into 2, 4, 8 and 16 (and "Ġa", a space before them), and "1"s
+ * into 11 and 111. Where a run starts decides all of its tokens, up to its end.
+ */
+export function writeByteLevelBpeTokenizer(dir: string): void {
+  const alphabet = byteLevelAlphabet();
+  const merges = ['Ġ a', 'a a', 'aa aa', 'aaaa aaaa', 'aaaaaaaa aaaaaaaa', '1 1', '11 1'];
+  const vocab = new Map(alphabet.map((c, i) => [c, i]));
+  for (const merge of merges) vocab.set(merge.replace(' ', ''), vocab.size);
+  const tokenizer = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [],
+    normalizer: null,
+    pre_tokenizer: {
+      type: 'Sequence',
+      pretokenizers: [
+        {
+          type: 'Split',
+          pattern: { Regex: "'s|'t|'re|'ve|'m|'ll|'d|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+" },
+          behavior: 'Isolated',
+          invert: false,
+        },
+        { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
+      ],
+    },
+    post_processor: null,
+    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, vocab: Object.fromEntries(vocab), merges },
+  };
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizer));
+  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'PreTrainedTokenizerFast', model_max_length: 512 }));
+}

@@ -4,7 +4,8 @@
  * the server formats the conversation), sends distinct texts several per request with a bounded
  * number of requests in flight, and reads column score_index of each text's raw scores. Outputs
  * land in the same score cache as local models: keyed by the engine, the model the server reports,
- * and the text settings, written after every request, so a failed run resumes where it stopped.
+ * the text settings and the --tokenizer folder's tokenizer files, written after every request, so a
+ * failed run resumes where it stopped.
  */
 import { UserError } from '../../errors.js';
 import { ScoreCache, cacheKey, sha256Hex, type CachedRow } from '../cache.js';
@@ -12,6 +13,7 @@ import { conversation, formatPlain } from '../format.js';
 import { loadTextSetup, type TextSetup } from '../text-setup.js';
 import { emptyStats, type ResponseInput, type ResponseOutputs, type Scorer } from '../types.js';
 import type { OnnxModelOptions } from '../onnx-model.js';
+import { hashTokenizerFiles } from '../model-folder.js';
 import { readTokenizerFolder } from './folder.js';
 import { HttpClient } from './http.js';
 import { REMOTE_DEFAULTS, type RemoteOptions } from './options.js';
@@ -87,7 +89,12 @@ export async function createTextEngineScorer(target: RemoteTarget, options: Onnx
   };
   const batchSize = Math.max(1, Math.min(options.batchSize ?? REMOTE_DEFAULTS.batchSize, served.maxBatch ?? Infinity, engine.batches ? Infinity : 1));
   const cache = options.cacheDir
-    ? ScoreCache.open(options.cacheDir, cacheKey({ engine: engineName, model: served.identity, endpoint: engine.endpoint, request: engine.request, text: textConfig }), { names: [ROW] })
+    ? ScoreCache.open(
+        options.cacheDir,
+        // The tokenizer files decide the texts (chat template, special tokens) and, on TEI, nothing else; keyed all the same.
+        cacheKey({ engine: engineName, model: served.identity, endpoint: engine.endpoint, request: engine.request, text: textConfig, tokenizer: folder ? hashTokenizerFiles(folder.path) : null }),
+        { names: [ROW] },
+      )
     : undefined;
   if (cache?.loaded.corrupt) {
     options.onWarning?.(`score cache ${cache.dir}: ${cache.loaded.corrupt} corrupt line(s) (checksum, values or width wrong) ignored; their texts are scored again`);
