@@ -238,7 +238,13 @@ export async function probe(options: ProbeOptions): Promise<ProbeReport> {
     options.onSetting?.(v.name);
     const variantFolder = v.dtype ? readModelFolder(folder.path, { dtype: v.dtype }) : folder;
     const probedFolder = v.block ? { ...variantFolder, rmbench: { ...variantFolder.rmbench, ...v.block } } : variantFolder;
-    const decided = await withScorer(probedFolder, { ...run, tokenBudget: v.tokenBudget ?? tokenBudget }, (scorer) => decide(scorer, scored));
+    const { decided, config } = await withScorer(probedFolder, { ...run, tokenBudget: v.tokenBudget ?? tokenBudget }, async (scorer) => ({ decided: await decide(scorer, scored), config: scorer.info.config }));
+    // The scorer's padding probe moves padding back to the side that leaves outputs alone: then
+    // nothing under this name was probed.
+    if (v.block?.padding_side !== undefined && config.padding_side !== v.block.padding_side) {
+      settings.push({ name: v.name, description: v.description, status: 'skipped', reason: `padding on the ${String(v.block.padding_side)} changes this model's outputs, so rmbench pads on the ${String(config.padding_side)} instead` });
+      continue;
+    }
     const flips: Record<string, number> = {};
     let total = 0;
     scored.forEach(({ entry }, s) => {
