@@ -1,13 +1,64 @@
 /**
- * @file File I/O that never leaves a truncated or half-written result behind: writes go to a
- * temporary file that is then renamed into place; a lock file serialises read-modify-write
- * updates (the dataset manifest) between processes; inputs are read only from regular files (a
- * device or FIFO such as /dev/zero would never end).
+ * @file File I/O that never leaves a truncated or half-written result behind: writes go to
+ * temporary files that are then renamed into place (replaceFiles); a lock file serialises
+ * read-modify-write updates (the dataset manifest) between processes; inputs are read only from
+ * regular files (a device or FIFO such as /dev/zero or a named pipe would never end), checked with
+ * stat before anything is opened.
+ *
+ * What holds for several files written together (writeFilesAtomic, commitRun): each file is
+ * either its old content or its new one, never partial; when a write or rename fails, every file
+ * already replaced is put back (the old one is renamed aside first and renamed back), so a
+ * reported failure leaves all of them as they were. Only a process killed between two renames can
+ * leave some files new and others old, with the old ones kept beside them as `<path>.<pid>.<ms>.old`.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from './errors.js';
+
+/** A name beside `path` for a staged or set-aside copy, unique to this process and moment. */
+export const stagingPath = (path: string, suffix = 'tmp') => `${path}.${process.pid}.${Date.now()}.${suffix}`;
+
+/** Cleanup after a failure must not hide the failure (e.g. ENOTDIR when the folder is a file). */
+function quietly(cleanup: () => void): void {
+  try {
+    cleanup();
+  } catch {
+    // the original error is the one to report
+  }
+}
+
+/** A file-system failure as the user's problem: the path and the error code, on one line. */
+export function fileError(path: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (err instanceof UserError || code === undefined) return err as Error;
+  const blocker = fileInTheWay(path);
+  return new UserError(`cannot write ${path} (${code}${blocker ? `: ${blocker} is not a directory` : ''})`, { cause: err });
+}
+
+/**
+ * Renames each staged file onto its target, setting aside any file already there first; if a
+ * rename fails, the targets already replaced get their old files back and every staged file is
+ * removed, so a failure changes none of the targets.
+ */
+export function replaceFiles(moves: readonly (readonly [staged: string, target: string])[]): void {
+  const replaced: { target: string; old?: string }[] = [];
+  let current = '';
+  try {
+    for (const [staged, target] of moves) {
+      current = target;
+      const old = existsSync(target) ? stagingPath(target, 'old') : undefined;
+      if (old) renameSync(target, old);
+      replaced.push({ target, old });
+      renameSync(staged, target);
+    }
+  } catch (err) {
+    for (const { target, old } of replaced.reverse()) quietly(() => (old ? renameSync(old, target) : rmSync(target, { force: true })));
+    for (const [staged] of moves) quietly(() => rmSync(staged, { force: true }));
+    throw fileError(current, err);
+  }
+  for (const { old } of replaced) if (old) quietly(() => rmSync(old, { force: true }));
+}
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   writeFilesAtomic([[path, data]]);
@@ -15,36 +66,52 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 
 /**
  * Writes every file to a temporary name first and renames them into place only when all were
- * written, so a failure (disk full, permissions) changes none of them.
+ * written (replaceFiles), so a failure (disk full, permissions, a folder that is a file) changes
+ * none of them; it is reported as a UserError naming the path and the error code.
  */
 export function writeFilesAtomic(files: readonly (readonly [path: string, data: string | Uint8Array])[]): void {
-  const temporary = files.map(([path]) => `${path}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    files.forEach(([path, data], i) => {
+  const staged = files.map(([path]) => stagingPath(path));
+  files.forEach(([path, data], i) => {
+    try {
       mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(temporary[i]!, data);
-    });
-    files.forEach(([path], i) => renameSync(temporary[i]!, path));
-  } catch (err) {
-    for (const tmp of temporary) rmSync(tmp, { force: true });
-    throw err;
-  }
+      writeFileSync(staged[i]!, data);
+    } catch (err) {
+      for (const tmp of staged) quietly(() => rmSync(tmp, { force: true }));
+      throw fileError(path, err);
+    }
+  });
+  replaceFiles(files.map(([path], i) => [staged[i]!, path]));
 }
 
-/** The whole content of a regular file; anything else (directory, device, FIFO) is refused. */
-export function readRegularFile(path: string, what: string): Buffer {
-  let fd: number;
+/**
+ * Refuses, before anything opens it, a path that is not a regular file: opening a FIFO for reading
+ * waits for a writer, and a device such as /dev/zero never ends.
+ */
+export function checkRegularFile(path: string, what: string): void {
+  let isFile: boolean;
   try {
-    fd = openSync(path, 'r');
+    isFile = statSync(path).isFile();
   } catch (err) {
     throw new UserError(`${path}: cannot read ${what} (${(err as NodeJS.ErrnoException).code ?? err})`);
   }
+  if (!isFile) throw new UserError(`${path}: cannot read ${what} (not a regular file)`);
+}
+
+/** The whole content of a regular file; anything else (directory, device, FIFO) is refused before it is opened. */
+export function readRegularFile(path: string, what: string): Buffer {
+  checkRegularFile(path, what);
   try {
-    if (!fstatSync(fd).isFile()) throw new UserError(`${path}: cannot read ${what} (not a regular file)`);
-    return readFileSync(fd);
-  } finally {
-    closeSync(fd);
+    return readFileSync(path);
+  } catch (err) {
+    throw new UserError(`${path}: cannot read ${what} (${(err as NodeJS.ErrnoException).code ?? err})`);
   }
+}
+
+/** The nearest existing ancestor folder of `path` when it is a file, not a folder: nothing can be written under it. */
+export function fileInTheWay(path: string): string | undefined {
+  let ancestor = dirname(resolve(path));
+  while (!existsSync(ancestor)) ancestor = dirname(ancestor);
+  return statSync(ancestor).isDirectory() ? undefined : ancestor;
 }
 
 export interface LockOptions {

@@ -96,6 +96,29 @@ describe('rmbench data audit (subprocess)', () => {
     expect(text.stdout).toMatch(/1 of 2 subsets flagged/);
   });
 
+  it("credits a best-of-n tie at the top by the suite's best_of_n_ties rule, as `rmbench run length` does (review round 2, defect 7)", () => {
+    const dir = tempDir();
+    const bon = [
+      set('bon', '1', ['aaaa'], ['a', 'aaaa']), // longest tied with a rejected one: 1/2 shared, 0 wrong
+      set('bon', '2', ['aaa'], ['a', 'aa']), // longest alone: 1 either way
+    ];
+    const manifest = writeMixedSuite(dir, 'bon', [{ name: 'bon', metric: 'best-of-n', rows: bon }]);
+    const data = JSON.parse(readFileSync(manifest, 'utf8'));
+    const audit = () => {
+      const r = rmbench(['data', 'audit', '--suite', 'bon', '--manifest', manifest, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as SuiteAudit).subsets.bon!.pick_longer;
+    };
+    expect(audit()).toBe((1 / 2 + 1) / 2);
+    data.suites.bon.best_of_n_ties = 'wrong';
+    writeFileSync(manifest, JSON.stringify(data));
+    expect(audit()).toBe((0 + 1) / 2);
+    const out = join(dir, 'length.json');
+    const run = rmbench(['run', 'length', '--suite', 'bon', '--manifest', manifest, '--out', out, '--no-progress']);
+    expect(run.code, run.stderr).toBe(0);
+    expect((JSON.parse(readFileSync(out, 'utf8')) as Results).subsets.bon!.accuracy).toBe(audit());
+  });
+
   it('on rewardbench-v1, pick-longer equals an independent `rmbench run length`, subset by subset', () => {
     const r = rmbench(['data', 'audit', '--suite', 'rewardbench-v1', '--json']);
     expect(r.code).toBe(0);
@@ -110,6 +133,15 @@ describe('rmbench data audit (subprocess)', () => {
     expect(audit.suite_scores!.pick_longer.overall).toBeCloseTo(length.overall, 12);
     // The committed audit is what the command prints.
     expect(JSON.parse(readFileSync(join(ROOT, 'results', 'audit', 'rewardbench-v1.json'), 'utf8'))).toEqual(audit);
+  });
+
+  it('every committed results/audit/<suite>.json is what the command prints for the shipped suite', () => {
+    const shipped = JSON.parse(readFileSync(join(ROOT, 'datasets.manifest.json'), 'utf8')) as { suites: Record<string, unknown> };
+    for (const suite of Object.keys(shipped.suites)) {
+      const r = rmbench(['data', 'audit', '--suite', suite, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(join(ROOT, 'results', 'audit', `${suite}.json`), 'utf8')), suite).toEqual(JSON.parse(r.stdout));
+    }
   });
 
   it('refuses an unknown suite and a subset file that fails its checksum, in one line, writing nothing', () => {
@@ -129,11 +161,11 @@ describe('content-blind baselines (property)', () => {
     fc.assert(
       fc.property(text, text, (chosen, rejected) => {
         const row = pair('s', '1', chosen, rejected);
-        const longer = baselineValue('pairwise', row, 1);
-        const shorter = baselineValue('pairwise', row, -1);
+        const longer = baselineValue('pairwise', row, 1, undefined);
+        const shorter = baselineValue('pairwise', row, -1, undefined);
         const tie = [...chosen].length === [...rejected].length ? 1 : 0;
         expect(longer + shorter + tie).toBe(1);
-        expect(baselineValue('pairwise', pair('s', '1', rejected, chosen), 1)).toBe(shorter);
+        expect(baselineValue('pairwise', pair('s', '1', rejected, chosen), 1, undefined)).toBe(shorter);
       }),
       { seed: 20240, numRuns: Number(process.env.RMBENCH_FUZZ_RUNS ?? 200) },
     );

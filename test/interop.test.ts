@@ -7,6 +7,7 @@ import { UserError } from '../src/errors.js';
 import type { Results } from '../src/report/schema.js';
 import { ROOT, rmbench } from './helpers/cli.js';
 import { tempDir, writeSuite } from './helpers/suite.js';
+import { writeBagOfWordsModel } from './helpers/tiny-models.js';
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 const readLines = (path: string) => readFileSync(path, 'utf8').trim().split('\n');
@@ -120,7 +121,7 @@ describe('reward-bench v1: export -> import-results round trip on a real run of 
 });
 
 describe('RewardBench 2 shapes: best-of-4 and Ties round trip', () => {
-  it("exports scores[], num_correct and results (null for Ties) and imports back to identical figures", () => {
+  it('exports scores[], num_correct and results (the generic value for "Ties") and imports back to identical figures', () => {
     const dir = tempDir();
     writeJsonl(join(dir, 'rb2.jsonl'), [
       { id: 'f1', prompt: 'p', chosen: ['aaaa'], rejected: ['a', 'bb', 'ccc'], num_correct: 1, num_incorrect: 3, subset: 'Factuality' },
@@ -140,8 +141,9 @@ describe('RewardBench 2 shapes: best-of-4 and Ties round trip', () => {
       subset: ['Factuality', 'Factuality', 'Factuality', 'Ties', 'Ties'],
       scores: [[4, 1, 2, 3], [2, 2, 1, 1], [1, 2, 1, 1], [5, 3, 1], [6, 4, 2]],
       num_correct: [1, 1, 1, 1, 2],
-      // best-of-4: 1/#maxima when the chosen is among them (f2 ties "bb"); Ties: null, as run_v2.py leaves it
-      results: [1, 0.5, 0, null, null],
+      // best-of-4: 1/#maxima when the chosen is among them (f2 ties "bb"). Ties too: run_v2.py nulls
+      // the results only of a subset named exactly "ties", so published "Ties" rows keep this value.
+      results: [1, 0.5, 0, 1, 1],
     });
     expect(readJson<Record<string, unknown>>(join(dir, 'rb', 'eval-set', 'length.json'))).toMatchObject({ Factuality: 0.5, Ties: 0.6 });
     const out = join(dir, 'imported.json');
@@ -149,6 +151,42 @@ describe('RewardBench 2 shapes: best-of-4 and Ties round trip', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(figures(readJson<Results>(out))).toEqual(figures(readJson<Results>(run)));
     expect(readJson<Results>(out).config).toMatchObject({ format: 'v2' });
+
+    // Review round 2, defect 9: a Ties row's results may be null (a subset named "ties") or the
+    // generic value, and scores may be one-element lists, as reward-bench reads them; any other
+    // Ties value is refused.
+    const variant = (name: string, edit: (file: { results: (number | null)[]; scores: unknown[][] }) => void) => {
+      const file = readJson<{ results: (number | null)[]; scores: unknown[][] }>(join(dir, 'rb', 'eval-set-scores', 'length.json'));
+      edit(file);
+      writeFileSync(join(dir, `${name}.json`), JSON.stringify(file));
+      return rmbench(['import-results', `${name}.json`, '--suite', 'rb2', '--out', `${name}-results.json`], dir);
+    };
+    const nulls = variant('nulls', (f) => f.results.splice(3, 2, null, null));
+    expect(nulls.code, nulls.stderr).toBe(0);
+    expect(figures(readJson<Results>(join(dir, 'nulls-results.json')))).toEqual(figures(readJson<Results>(run)));
+    const nested = variant('nested', (f) => (f.scores = f.scores.map((row) => row.map((x) => [x]))));
+    expect(nested.code, nested.stderr).toBe(0);
+    expect(figures(readJson<Results>(join(dir, 'nested-results.json')))).toEqual(figures(readJson<Results>(run)));
+    const wrong = variant('wrong', (f) => (f.results[3] = 0.5));
+    expectRefusal(wrong, /wrong\.json: row 3 \(Ties\/ref:1\): results says 0\.5, expected null or 1 \(1\/#maxima when the first of its scores 5, 3, 1 is a maximum, else 0\)/);
+    expect(existsSync(join(dir, 'wrong-results.json'))).toBe(false);
+  });
+});
+
+describe('v1 eval-set-scores carry the run\'s chat template (review round 2, defect 9)', () => {
+  it('eval-set says "tokenizer", eval-set-scores the template itself, as run_rm.py writes them', () => {
+    const dir = tempDir();
+    writeSuite(dir, 'mini', [{ name: 's', section: 'all', rows: [{ id: '0', prompt: 'q', chosen: 'good', rejected: 'bad' }] }]);
+    const template = '{% for m in messages %}{{ m.role }}: {{ m.content }} {% endfor %}';
+    writeBagOfWordsModel(join(dir, 'rm'), { good: 1, bad: -1 }, { chatTemplate: template });
+    const run = join(dir, 'rm.json');
+    const r = rmbench(['run', join(dir, 'rm'), '--suite', 'mini', '--manifest', 'datasets.manifest.json', '--out', run, '--no-progress'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readJson<Results>(run).chat_template).toBe(template);
+    const e = rmbench(['export', run, '--format', 'reward-bench', '--out-dir', 'rb'], dir);
+    expect(e.code, e.stderr).toBe(0);
+    expect(readJson<Record<string, unknown>>(join(dir, 'rb', 'eval-set', 'rm.json')).chat_template).toBe('tokenizer');
+    expect(readJson<Record<string, unknown>>(join(dir, 'rb', 'eval-set-scores', 'rm.json')).chat_template).toBe(template);
   });
 });
 

@@ -12,7 +12,7 @@ import { UserError } from '../errors.js';
 import { combine } from '../report/aggregate.js';
 import { DEFAULT_RESAMPLES, DEFAULT_SEED, confidenceIntervals } from '../report/bootstrap.js';
 import { ties, type TiesGroup } from '../report/metrics.js';
-import type { ConfidenceIntervals, Interval } from '../report/schema.js';
+import type { BestOfNTies, ConfidenceIntervals, Interval } from '../report/schema.js';
 import { codePointLength } from '../scorers/length.js';
 import { loadSubsets } from '../subsets/load.js';
 import type { SubsetEntry, Suite } from '../subsets/manifest.js';
@@ -77,10 +77,10 @@ export const MIN_ITEMS_TO_FLAG = 10;
 /** Which way a content-blind baseline prefers: +1 picks the longer response, -1 the shorter. */
 const DIRECTION: Record<BaselineName, 1 | -1> = { pick_longer: 1, pick_shorter: -1 };
 
-/** One item's value under its metric when preferences are length differences (times `direction`). */
-export function baselineValue(metric: MetricKind, row: Row, direction: 1 | -1): number {
+/** One item's value under its metric (and the suite's best-of-n tie rule) when preferences are length differences (times `direction`). */
+export function baselineValue(metric: MetricKind, row: Row, direction: 1 | -1, bestOfNTies: BestOfNTies | undefined): number {
   const { chosen, rejected } = rowResponses(row);
-  return itemValue(metric, preferenceMatrix(chosen, rejected, (a, b) => direction * (codePointLength(a) - codePointLength(b))));
+  return itemValue(metric, preferenceMatrix(chosen, rejected, (a, b) => direction * (codePointLength(a) - codePointLength(b))), bestOfNTies);
 }
 
 /** A random scorer's expected item value under the metric (null where it has no single value). */
@@ -124,7 +124,7 @@ export function auditSuite(suite: Suite): SuiteAudit {
   const proportions = loaded.filter(({ entry }) => entry.metric !== 'rb2-ties');
   const layout = { subsets: proportions.map((s) => s.entry), sectionWeights: suite.sections };
   const perBaseline = BASELINES.map((b) => {
-    const values = proportions.map(({ entry, rows }) => rows.map((row) => baselineValue(entry.metric, row, DIRECTION[b])));
+    const values = proportions.map(({ entry, rows }) => rows.map((row) => baselineValue(entry.metric, row, DIRECTION[b], suite.best_of_n_ties)));
     const intervals = proportions.length ? confidenceIntervals(layout, values, { level: INTERVAL_LEVEL }) : null;
     const means = new Map(proportions.map(({ entry }, i) => [entry.name, mean(values[i]!)]));
     return { b, intervals, means };

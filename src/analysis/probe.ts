@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { combine, type Layout } from '../report/aggregate.js';
 import { DEFAULT_RESAMPLES, DEFAULT_SEED, bootstrap, percentileInterval, prng } from '../report/bootstrap.js';
-import type { Interval } from '../report/schema.js';
+import type { BestOfNTies, Interval } from '../report/schema.js';
 import { folderScorer } from '../scorers/kinds.js';
 import { DTYPES, readModelFolder, variantFiles, type Dtype, type ModelFolder, type RmbenchBlock } from '../scorers/model-folder.js';
 import { DEFAULT_TOKEN_BUDGET, type OnnxModelOptions } from '../scorers/onnx-model.js';
@@ -130,7 +130,7 @@ interface Decided {
   value: number;
 }
 
-async function decide(scorer: Scorer, sample: readonly { entry: SubsetEntry; rows: readonly Row[] }[]): Promise<Decided[][]> {
+async function decide(scorer: Scorer, sample: readonly { entry: SubsetEntry; rows: readonly Row[] }[], bestOfNTies: BestOfNTies | undefined): Promise<Decided[][]> {
   const inputs = sample.flatMap(({ rows }) =>
     rows.flatMap((row) => {
       const { chosen, rejected } = rowResponses(row);
@@ -147,7 +147,7 @@ async function decide(scorer: Scorer, sample: readonly { entry: SubsetEntry; row
       at += chosen.length + rejected.length;
       const prefers = preferenceMatrix(c, r, (a, b) => scorer.prefer(a, b));
       if (prefers.flat().some((p) => !Number.isFinite(p))) throw new UserError(`${scorer.info.model}: non-finite preference for ${pairKey(row)}; check the model's outputs`);
-      return { signs: prefers.flat().map(Math.sign).join(','), value: itemValue(entry.metric, prefers) };
+      return { signs: prefers.flat().map(Math.sign).join(','), value: itemValue(entry.metric, prefers, bestOfNTies) };
     }),
   );
 }
@@ -224,7 +224,7 @@ export async function probe(options: ProbeOptions): Promise<ProbeReport> {
   let base!: { decided: Decided[][]; config: Record<string, unknown> };
   options.onSetting?.('base');
   await withScorer(folder, { ...run, tokenBudget }, async (scorer) => {
-    base = { decided: await decide(scorer, scored), config: scorer.info.config };
+    base = { decided: await decide(scorer, scored, suite.best_of_n_ties), config: scorer.info.config };
   });
   const subsetMeans = (decided: Decided[][]) => decided.map((d) => d.reduce((a, x) => a + x.value, 0) / d.length);
   const baseScore = combine(layout, subsetMeans(base.decided)).overall;
@@ -238,7 +238,7 @@ export async function probe(options: ProbeOptions): Promise<ProbeReport> {
     options.onSetting?.(v.name);
     const variantFolder = v.dtype ? readModelFolder(folder.path, { dtype: v.dtype }) : folder;
     const probedFolder = v.block ? { ...variantFolder, rmbench: { ...variantFolder.rmbench, ...v.block } } : variantFolder;
-    const { decided, config } = await withScorer(probedFolder, { ...run, tokenBudget: v.tokenBudget ?? tokenBudget }, async (scorer) => ({ decided: await decide(scorer, scored), config: scorer.info.config }));
+    const { decided, config } = await withScorer(probedFolder, { ...run, tokenBudget: v.tokenBudget ?? tokenBudget }, async (scorer) => ({ decided: await decide(scorer, scored, suite.best_of_n_ties), config: scorer.info.config }));
     // The scorer's padding probe moves padding back to the side that leaves outputs alone: then
     // nothing under this name was probed.
     if (v.block?.padding_side !== undefined && config.padding_side !== v.block.padding_side) {

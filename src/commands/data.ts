@@ -3,6 +3,7 @@ import chalk from 'chalk';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { registerAudit } from './audit.js';
+import { warn } from './shared.js';
 
 export function register(program: Command): void {
   const data = program.command('data').description('manage benchmark data');
@@ -49,11 +50,18 @@ export function register(program: Command): void {
         convert: { labelValues: o.labelValues === undefined ? undefined : parseLabelValues(o.labelValues), dropTies: o.dropTies === true, minMargin },
       });
       for (const s of result.subsets) console.log(`${s.name.padEnd(28)} ${String(s.rows).padStart(6)} rows  ${s.section}  ${s.file}`);
-      const { records, rows, ties, ties_dropped, below_margin, without_pair } = result.summary;
+      const { records, rows, ties, ties_dropped, below_margin, without_pair, outcomes, numeric_labels } = result.summary;
       console.log(
         `${records} records -> ${rows} rows; ${ties} ties (${ties - ties_dropped} kept as tie labels, ${ties_dropped} dropped); ` +
-          `${below_margin} responses under --min-margin; ${without_pair} records without a pair`,
+          `${below_margin} responses under --min-margin; ${without_pair} records without a pair` +
+          (outcomes ? `; labels: ${outcomes.A} A wins, ${outcomes.B} B wins, ${outcomes.tie} ties` : ''),
       );
+      if (numeric_labels) {
+        warn(
+          `${numeric_labels} labels are numbers or booleans, read as 1/true = response_a wins and 0/false = response_b wins; ` +
+            `if 0 means the first response wins, re-import with --label-values "A=0,B=1"`,
+        );
+      }
       const changed = result.dataChanged;
       if (changed) {
         const which = [...changed.changed.map((n) => `${n} (changed)`), ...changed.added.map((n) => `${n} (added)`)].join(', ');

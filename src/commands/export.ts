@@ -1,9 +1,10 @@
 /**
  * @file `rmbench export`: a results JSON (+ its scores) -> reward-bench's eval-set and
- * eval-set-scores files, or an Every Eval Ever record. Every file's content is built before any is
- * written; each is written atomically.
+ * eval-set-scores files, or an Every Eval Ever record. The outputs are checked first (none may be
+ * the input results or scores file, a folder, or under a file); every file's content is built
+ * before any is written, and they are written together (src/io.ts writeFilesAtomic).
  */
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import chalk from 'chalk';
 import { type Command, Option } from 'commander';
 import { UserError } from '../errors.js';
@@ -28,7 +29,7 @@ export function register(program: Command): void {
     .requiredOption('--out-dir <dir>', 'folder to write into')
     .option('--organization <name>', 'eee: source_metadata.source_organization_name', 'unknown')
     .action(async (file: string, o: { format: (typeof EXPORT_FORMATS)[number]; outDir: string; organization: string }) => {
-      const [{ readRun }, { writeFileAtomic, toJson }] = await Promise.all([import('../report/write.js'), import('../io.js')]);
+      const [{ checkOutputs, readRun }, { writeFilesAtomic, toJson }] = await Promise.all([import('../report/write.js'), import('../io.js')]);
       const run = readRun(file);
       const { results } = run;
       if (results.partial) throw new UserError(`${file}: a partial run (--subsets, --limit or --shard) is not an evaluation of the suite; export full runs only`);
@@ -44,7 +45,14 @@ export function register(program: Command): void {
         if (scores) files.push([join(o.outDir, 'eval-set-scores', name), rb.toRewardBenchJson(scores)]);
         else console.error(chalk.yellow(`warning: ${results.model} has no per-response scores (a ${results.model_type} model): eval-set-scores not written, as reward-bench writes none for such models`));
       }
-      for (const [path, text] of files) writeFileAtomic(resolve(path), text);
+      checkOutputs(
+        files.map(([path]) => ({ path, name: '--out-dir' })),
+        [
+          { path: file, name: 'the input results file' },
+          { path: resolve(dirname(file), results.scores_file), name: `the scores of ${file}` },
+        ],
+      );
+      writeFilesAtomic(files.map(([path, text]) => [resolve(path), text]));
       for (const [path] of files) console.log(chalk.dim(`wrote ${path}`));
     });
 }

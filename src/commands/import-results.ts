@@ -13,7 +13,14 @@ export function register(program: Command): void {
     .option('--scores <file>', 'per-item scores JSONL (default: beside the results)')
     .option('--manifest <file>', 'dataset manifest (default: ./datasets.manifest.json, else the bundled one)')
     .action(async (file: string, o: { suite: string; out: string; scores?: string; manifest?: string }) => {
-      const [{ importResults }, { writeRun }, { renderTable }] = await Promise.all([import('../interop/import-results.js'), import('../report/write.js'), import('../report/table.js')]);
+      const [{ importResults }, { checkOutputs, scoresPathFor, writeRun }, { renderTable }] = await Promise.all([import('../interop/import-results.js'), import('../report/write.js'), import('../report/table.js')]);
+      checkOutputs(
+        [
+          { path: o.out, name: '--out' },
+          { path: o.scores ?? scoresPathFor(resolve(o.out)), name: o.scores ? '--scores' : 'the scores file beside --out' },
+        ],
+        [{ path: file, name: 'the input eval-set-scores file' }],
+      );
       const output = await importResults({ file, suite: o.suite, manifest: o.manifest });
       const results = writeRun(output, { out: o.out, scores: o.scores });
       console.log(renderTable(results));

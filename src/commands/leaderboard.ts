@@ -4,7 +4,7 @@
  */
 import chalk from 'chalk';
 import { existsSync, realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { warn } from './shared.js';
@@ -37,7 +37,10 @@ export function register(program: Command): void {
         first.set(real, path);
       }
       const runs = paths.map((path) => ({ path, results: readResults(path) }));
-      const inputs = paths.map((path) => ({ path, name: 'a ranked results file' }));
+      const inputs = runs.flatMap(({ path, results }) => [
+        { path, name: 'a ranked results file' },
+        { path: resolve(dirname(path), results.scores_file), name: `the scores of ${path}` },
+      ]);
       checkOutputs([{ path: o.out, name: '--out' }, ...(o.markdown ? [{ path: o.markdown, name: '--markdown' }] : [])], inputs);
       // Tiers need every run's per-item scores, read once the runs are known to be rankable together.
       const ranked = buildLeaderboard(runs, { onWarning: warn });

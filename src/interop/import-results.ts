@@ -7,10 +7,10 @@
  * computeFigures, as `run` and `merge` do. Nothing is written unless all of it holds.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RunOutput } from '../bench/run.js';
 import { UserError } from '../errors.js';
+import { readRegularFile } from '../io.js';
 
 export interface ImportOptions {
   /** The eval-set-scores JSON. */
@@ -20,12 +20,7 @@ export interface ImportOptions {
 }
 
 function readJsonFile(path: string): { data: unknown; sha256: string } {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new UserError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`);
-  }
+  const bytes = readRegularFile(path, 'the eval-set-scores file');
   try {
     return { data: JSON.parse(bytes.toString('utf8')), sha256: createHash('sha256').update(bytes).digest('hex') };
   } catch (err) {

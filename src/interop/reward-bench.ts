@@ -5,8 +5,12 @@
  *   entry per item) plus the scalars `model`, `model_type`, `chat_template`.
  *   v1 (pairs): `id`, `subset`, `results` (1 iff chosen > rejected), `scores_chosen`, `scores_rejected`.
  *   v2 (RewardBench 2): `id`, `subset`, `scores` (the chosen first; Ties: the first `num_correct`
- *   are the correct answers), `num_correct`, `results` (1/#maxima when the chosen is among them,
- *   else 0; null for Ties, whose score is a subset formula).
+ *   are the correct answers; each score may be a one-element list, as custom pipelines return),
+ *   `num_correct`, `results` (1/#maxima when the first score is among them, else 0). run_v2.py
+ *   sets `results` to null only for a subset named exactly "ties": RewardBench 2's "Ties" rows keep
+ *   the generic value, although that subset's score is a formula over the subset.
+ * `chat_template`: "tokenizer" in eval-set and v2 eval-set-scores when the tokenizer's template was
+ * applied; v1 eval-set-scores holds the run's own chat template (run_rm.py's args.chat_template).
  * reward-bench writes both with `json.dumps(indent=4, sort_keys=True)`; so does toRewardBenchJson.
  * Pure: the commands read and write the files.
  */
@@ -64,6 +68,15 @@ function header(results: Results) {
   return { model: results.model, model_type: rewardBenchModelType(results), chat_template: rewardBenchChatTemplate(results) };
 }
 
+/** reward-bench's generic v2 `results` entry: 1/#maxima when the first score is a maximum, else 0. */
+export function firstIsBest(scores: readonly number[]): number {
+  const max = Math.max(...scores);
+  return scores[0] === max ? 1 / scores.filter((s) => s === max).length : 0;
+}
+
+/** run_v2.py nulls the results of a subset named exactly "ties" (its lowercase check); "Ties" keeps the generic value. */
+const NULL_RESULTS_SUBSET = 'ties';
+
 /** The eval-set JSON: one unrounded accuracy per subset, equal to the results' subsets.*.accuracy. */
 export function evalSet(results: Results): Record<string, string | number | null> {
   const clash = Object.keys(results.subsets).filter((name) => SCALAR_KEYS.includes(name));
@@ -84,6 +97,8 @@ export function evalSetScores(results: Results, outcomes: readonly ItemOutcome[]
     const pairs = outcomes.filter((o): o is PairOutcome => !('value' in o)); // all of them: v1 suites are pairwise
     return {
       ...header(results),
+      // run_rm.py writes its chat-template argument here, not "tokenizer" as in eval-set.
+      chat_template: results.chat_template,
       ...columns,
       results: pairs.map((o) => (o.correct ? 1 : 0)),
       scores_chosen: pairs.map((o) => o.chosen_score),
@@ -97,7 +112,8 @@ export function evalSetScores(results: Results, outcomes: readonly ItemOutcome[]
     num_correct: outcomes.map((o) => ('value' in o ? o.chosen_scores.length : 1)),
     results: outcomes.map((o) => {
       if (!('value' in o)) return o.correct ? 1 : 0;
-      return results.subsets[o.subset]?.metric === 'rb2-ties' ? null : o.value;
+      if (results.subsets[o.subset]?.metric !== 'rb2-ties') return o.value;
+      return o.subset === NULL_RESULTS_SUBSET ? null : firstIsBest(scoresOf(o) as number[]);
     }),
   };
 }
@@ -147,10 +163,12 @@ const common = {
   subset: z.array(z.string()),
 };
 const V1 = z.object({ ...common, results: z.array(z.number().min(0).max(1)), scores_chosen: z.array(score), scores_rejected: z.array(score) });
+/** A v2 score, or a one-element list of it (custom pipelines' [batch, 1] outputs; process_single_model unwraps them too). */
+const v2Score = z.preprocess((v) => (Array.isArray(v) && v.length === 1 ? v[0] : v), score);
 const V2 = z.object({
   ...common,
   results: z.array(z.number().min(0).max(1).nullable()),
-  scores: z.array(z.array(score).min(2, 'expected at least 2 scores')),
+  scores: z.array(z.array(v2Score).min(2, 'expected at least 2 scores')),
   num_correct: z.array(z.number().int().min(1)),
 });
 
@@ -262,7 +280,14 @@ export function checkRecordedResults(path: string, items: readonly RecordedItem[
   const problems: string[] = [];
   items.forEach((item, i) => {
     const outcome = outcomes[i]!;
-    if ('value' in outcome && metricOf(outcome.subset) === 'rb2-ties') return; // reward-bench leaves Ties' results null
+    if ('value' in outcome && metricOf(outcome.subset) === 'rb2-ties') {
+      // The subset's score is a formula, not a mean of results: reward-bench leaves null or the generic value.
+      const generic = firstIsBest(item.scores);
+      if (item.result !== null && Math.abs(item.result - generic) > 1e-12) {
+        problems.push(`row ${item.row} (${outcome.key}): results says ${item.result}, expected null or ${generic} (1/#maxima when the first of its scores ${item.scores.join(', ')} is a maximum, else 0)`);
+      }
+      return;
+    }
     const expected = 'value' in outcome ? outcome.value : outcome.correct ? 1 : 0;
     if (item.result === null || Math.abs(item.result - expected) > 1e-12) {
       problems.push(`row ${item.row} (${outcome.key}): results says ${item.result}, its scores ${item.scores.join(', ')} give ${expected}`);

@@ -2,8 +2,9 @@
  * @file The leaderboard export: several results of one suite merged and ranked by overall score,
  * with intervals. Fields are named like reward-bench's results where they mean the same thing
  * (model, model_type, chat_template, per-subset accuracies). Tiers (reward-bench#269, #270): models
- * whose scores are not significantly different share a tier, by the gate's paired bootstrap with
- * Holm's correction (docs/results.md, "Tiers").
+ * whose scores are not significantly different share a tier, by the gate's paired bootstrap
+ * (two-sided) with Holm's correction (docs/results.md, "Tiers"); too few resamples for any
+ * difference to reach alpha are refused, not drawn as one tier.
  */
 import { UserError } from '../errors.js';
 import { checkSameData } from './data-fingerprint.js';
@@ -61,9 +62,19 @@ export interface TierOptions {
   seed?: number;
 }
 
+/** How a run's figures are combined: subsets (section, weight, metric), section weights, best-of-n tie rule. */
+function scoringLayout(results: Results): string {
+  return JSON.stringify({
+    subsets: Object.entries(results.subsets).map(([name, s]) => [name, s.section, s.weight, s.metric]),
+    sections: results.section_weights,
+    best_of_n_ties: results.best_of_n_ties ?? null,
+  });
+}
+
 /**
- * Ranks full runs of one suite version on one dataset. Refuses a run given twice (the same file
- * under two names too: same model, weights and creation time), partial runs and mixed data.
+ * Ranks full runs of one suite version on one dataset, scored one way. Refuses a run given twice
+ * (the same file under two names too: same model, weights and creation time), partial runs, mixed
+ * data, and runs whose subsets, weights or best-of-n tie rule differ.
  */
 export function buildLeaderboard(runs: readonly { path: string; results: Results }[], options: { onWarning?: (message: string) => void } = {}): Leaderboard {
   if (runs.length === 0) throw new UserError('no results to rank');
@@ -74,6 +85,9 @@ export function buildLeaderboard(runs: readonly { path: string; results: Results
       throw new UserError(`${path}: suite ${results.suite.name} v${results.suite.version}, but ${first.path} is ${first.results.suite.name} v${first.results.suite.version}; a leaderboard ranks one suite version`);
     }
     if (results.partial) throw new UserError(`${path}: a partial run (--subsets/--limit/--shard) cannot be ranked against full runs`);
+    if (scoringLayout(results) !== scoringLayout(first.results)) {
+      throw new UserError(`${path}: its subsets, section or subset weights, metrics or best-of-n tie rule differ from ${first.path}; a leaderboard ranks runs scored one way`);
+    }
     const run = JSON.stringify([results.model, results.model_sha256, results.created_at]);
     const twin = seen.get(run);
     if (twin !== undefined) throw new UserError(`${path} is the same run as ${twin} (model ${printable(results.model)}, created ${printable(results.created_at)}); rank each run once`);
@@ -111,13 +125,26 @@ export function buildLeaderboard(runs: readonly { path: string; results: Results
 }
 
 /**
+ * The fewest resamples with which Holm's smallest adjusted p-value over `pairs` comparisons can fall
+ * below alpha: a bootstrap p-value is at least 1/(R+1) one-sided, 2/(R+1) two-sided, and Holm
+ * multiplies the smallest by the number of comparisons.
+ */
+export function resamplesNeeded(pairs: number, alpha: number): number {
+  let resamples = Math.floor((2 * pairs) / alpha);
+  while ((2 * pairs) / (resamples + 1) >= alpha) resamples++;
+  while (resamples > 0 && (2 * pairs) / resamples < alpha) resamples--;
+  return resamples;
+}
+
+/**
  * Draws the tiers of a leaderboard from its runs' scores files (runs in any order, matched to the
  * entries by results file). For the overall score and each section separately: models sorted by
- * that score (best first, equal scores by model name); for every pair, the one-sided paired
- * bootstrap p-value that the lower model is below the higher one (the gate with no tolerance);
- * Holm's correction over all those pairs; then, walking down the order, a model joins the current
- * tier unless it is significantly below the tier's top model (adjusted p < alpha), in which case
- * it starts the next tier.
+ * that score (best first, equal scores by model name); for every pair, the two-sided paired
+ * bootstrap p-value (twice the smaller of the gate's two one-sided ones, with no tolerance, as
+ * `rmbench compare` does); Holm's correction over all those pairs; then, walking down the order,
+ * a model joins the current tier unless it differs significantly from the tier's top model
+ * (adjusted p < alpha), in which case it starts the next tier. Refused when `resamples` is too few
+ * for any adjusted p-value to fall below alpha (every model would share tier 1 whatever the data).
  */
 export function withTiers(board: Leaderboard, runs: readonly GateRun[], options: TierOptions = {}): Leaderboard {
   const { alpha, resamples, seed } = { ...GATE_DEFAULTS, ...options };
@@ -127,20 +154,28 @@ export function withTiers(board: Leaderboard, runs: readonly GateRun[], options:
   if (ties.length) {
     return { ...board, tiers: { skipped: `subset ${ties.join(', ')} uses the rb2-ties formula, which is not a mean over items; the paired bootstrap compares mean-of-items metrics only` } };
   }
+  const comparisons = (ordered.length * (ordered.length - 1)) / 2;
+  const needed = resamplesNeeded(comparisons, alpha);
+  if (comparisons > 0 && resamples < needed) {
+    throw new UserError(
+      `--resamples ${resamples} is too few for tiers of ${ordered.length} models at --alpha ${alpha}: no Holm-adjusted p-value over ${comparisons} pairs can fall below alpha, so every model would share tier 1; give --resamples ${needed} or more`,
+    );
+  }
   const names = ['overall', ...Object.keys(ordered[0]!.results.sections)];
-  /** p[name][i][j]: one-sided p-value that entry j scores below entry i. */
-  const p = Object.fromEntries(names.map((name) => [name, ordered.map(() => new Array<number>(ordered.length).fill(1))]));
+  /** below[name][i][j]: one-sided p-value that entry j scores below entry i. */
+  const below = Object.fromEntries(names.map((name) => [name, ordered.map(() => new Array<number>(ordered.length).fill(1))]));
   ordered.forEach((baseline, i) =>
     ordered.forEach((candidate, j) => {
       if (i === j) return;
-      for (const c of gate(baseline, candidate, { maxDropPoints: 0, resamples, seed }).comparisons) p[c.name]![i]![j] = c.p_value;
+      for (const c of gate(baseline, candidate, { maxDropPoints: 0, resamples, seed }).comparisons) below[c.name]![i]![j] = c.p_value;
     }),
   );
+  const twoSided = (name: string, i: number, j: number) => Math.min(1, 2 * Math.min(below[name]![i]![j]!, below[name]![j]![i]!));
   const scoreOf = (name: string, e: LeaderboardEntry) => (name === 'overall' ? e.overall : (e.sections[name]?.score ?? -Infinity));
   const tiersOf = (name: string): number[] => {
     const order = board.entries.map((_, i) => i).sort((a, b) => scoreOf(name, board.entries[b]!) - scoreOf(name, board.entries[a]!) || board.entries[a]!.model.localeCompare(board.entries[b]!.model));
     const pairs = order.flatMap((hi, x) => order.slice(x + 1).map((lo) => [hi, lo] as const));
-    const adjusted = new Map(holm(pairs.map(([hi, lo]) => p[name]![hi]![lo]!)).map((q, k) => [`${pairs[k]![0]},${pairs[k]![1]}`, q]));
+    const adjusted = new Map(holm(pairs.map(([hi, lo]) => twoSided(name, hi, lo))).map((q, k) => [`${pairs[k]![0]},${pairs[k]![1]}`, q]));
     const tiers = new Array<number>(order.length);
     let top = order[0]!;
     let tier = 1;
@@ -186,7 +221,7 @@ export function leaderboardMarkdown(board: Leaderboard): string {
     '',
     'Scores are accuracies in percent; intervals are 95% percentile bootstrap intervals over pairs.',
     'method' in board.tiers
-      ? `Tier (section tiers in brackets): models not significantly below their tier's top model (paired bootstrap, ${board.tiers.resamples} resamples, one-sided, Holm-corrected over all pairs, alpha ${board.tiers.alpha}) share a tier.`
+      ? `Tier (section tiers in brackets): models not significantly different from their tier's top model (paired bootstrap, ${board.tiers.resamples} resamples, two-sided, Holm-corrected over all pairs, alpha ${board.tiers.alpha}) share a tier.`
       : `No tiers: ${board.tiers.skipped}.`,
   ];
   return lines.join('\n') + '\n';

@@ -1,13 +1,14 @@
 /**
  * @file Writing and reading a run. The per-pair scores JSONL and the results JSON that names it are
- * staged as temporary files and put in place together, so a failed or interrupted run leaves no
- * partial file and never one without the other. Output paths are checked before any work
+ * staged as temporary files and put in place together (src/io.ts replaceFiles), so a failed or
+ * interrupted run leaves no partial file, and a failed write leaves the previous results and scores
+ * as they were. Output paths are checked before any work
  * (checkOutputs). Reading validates both files against the schema (schema.ts).
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, realpathSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { toJson, writeFileAtomic } from '../io.js';
+import { fileInTheWay, readRegularFile, replaceFiles, stagingPath, toJson, writeFileAtomic } from '../io.js';
 import type { z } from 'zod';
 import { RESULTS_SCHEMA_VERSION, ResultsSchema, itemOutcomeSchema, type ItemOutcome, type Results, type RunOutput } from './schema.js';
 import { printable } from './table.js';
@@ -66,8 +67,6 @@ export class ScoresWriter {
   }
 }
 
-const stagingPath = (path: string) => `${path}.${process.pid}.${Date.now()}.tmp`;
-
 /** A file a command reads or writes, with how the user named it (an option, or what it is). */
 export interface NamedPath {
   path: string;
@@ -93,9 +92,8 @@ export function checkOutputs(outputs: readonly NamedPath[], inputs: readonly Nam
   const taken: [string, NamedPath][] = inputs.map((i) => [canonical(i.path), i]);
   for (const output of outputs) {
     const path = canonical(output.path);
-    let ancestor = dirname(path);
-    while (!existsSync(ancestor)) ancestor = dirname(ancestor);
-    if (!statSync(ancestor).isDirectory()) throw new UserError(`${output.name} ${output.path}: ${ancestor} is not a directory`);
+    const blocker = fileInTheWay(path);
+    if (blocker) throw new UserError(`${output.name} ${output.path}: ${blocker} is not a directory`);
     if (/[\\/]$/.test(output.path) || statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
       throw new UserError(`${output.name} ${output.path} is a directory; give a file path`);
     }
@@ -118,31 +116,29 @@ function writing<T>(what: string, write: () => T): T {
 
 /**
  * Puts a run's scores (streamed by `writer`) and its results JSON in place together: the results
- * are staged whole first, then both are renamed; if the second rename fails the first is undone,
- * so a failed write leaves neither file (nor an orphan scores file).
+ * are staged whole first, then both are renamed (replaceFiles); if either rename fails, the files
+ * that were there before are put back, so a failed write leaves the previous results and scores
+ * (or neither file) and never an orphan scores file.
  */
 export function commitRun(writer: ScoresWriter, output: Pick<RunOutput, 'results'>, out: string): Results {
   const target = resolve(out);
   const results: Results = { ...output.results, scores_file: relative(dirname(target), resolve(writer.path)) };
   const staged = stagingPath(target);
   writing(`${out} and ${writer.path}`, () => {
+    let scores: string;
     try {
-      const scores = writer.close();
+      scores = writer.close();
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(staged, toJson(results));
-      renameSync(scores, writer.path);
     } catch (err) {
       writer.abort();
       rmSync(staged, { force: true });
       throw err;
     }
-    try {
-      renameSync(staged, target);
-    } catch (err) {
-      rmSync(staged, { force: true });
-      rmSync(writer.path, { force: true });
-      throw err;
-    }
+    replaceFiles([
+      [scores, writer.path],
+      [staged, target],
+    ]);
   });
   return results;
 }
@@ -176,9 +172,10 @@ function firstIssue(error: z.ZodError): string {
 
 /** Reads a results JSON written by rmbench, validated against the schema (one line naming the field on failure). */
 export function readResults(path: string): Results {
+  const text = readRegularFile(path, 'results').toString('utf8');
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
+    data = JSON.parse(text);
   } catch (err) {
     throw new UserError(`${path}: cannot read results (${(err as Error).message})`);
   }
@@ -207,12 +204,7 @@ export function readRun(path: string): RunFiles {
 /** Reads the per-item scores file a results file names, validating every line. */
 export function readScores(resultsPath: string, results: Pick<Results, 'scores_file'>): ItemOutcome[] {
   const path = resolve(dirname(resultsPath), results.scores_file);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UserError(`${path}: cannot read the per-pair scores named by ${resultsPath} (${(err as Error).message})`);
-  }
+  const text = readRegularFile(path, `the per-pair scores named by ${resultsPath}`).toString('utf8');
   const outcomes: ItemOutcome[] = [];
   text.split('\n').forEach((line, i) => {
     if (!line.trim()) return;

@@ -30,7 +30,7 @@ import {
   type Vector,
 } from 'apache-arrow';
 import { UserError, ValidationError, errorMessage } from '../errors.js';
-import { readRegularFile } from '../io.js';
+import { checkRegularFile, readRegularFile } from '../io.js';
 import { checkArrowLayout } from './arrow-layout.js';
 import { isSetRow, type Message, type MetricKind, type PairRow, type Prompt, type Row, type SetRow } from './types.js';
 
@@ -173,16 +173,14 @@ function checkSha256(path: string, actual: string, expected: string): void {
 export async function* streamSubsetFile(path: string, options: ReadSubsetOptions): AsyncGenerator<Row[]> {
   let handle: FileHandle;
   let size: number;
+  checkRegularFile(path, `subset file "${options.subset}"`);
   try {
     handle = await open(path);
   } catch (err) {
     throw readError(path, options, err);
   }
   try {
-    const stat = await handle.stat();
-    // A device or FIFO (/dev/zero) would be hashed forever.
-    if (!stat.isFile()) throw new UserError(`${path}: cannot read subset file "${options.subset}" (not a regular file)`);
-    size = stat.size;
+    size = (await handle.stat()).size;
     if (options.sha256 !== undefined) checkSha256(path, await sha256Of(handle), options.sha256);
     checkArrowLayout(path, size, (position, length) => {
       const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - position)));

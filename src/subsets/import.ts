@@ -15,11 +15,14 @@ import {
   LABEL_FIELDS,
   RATING_FIELDS,
   contextPrompt,
+  decodeJsonList,
   decodeLabel,
   decodeRatings,
   decodeResponse,
   decodeWinnerFlags,
+  isNumericLabel,
   splitByRating,
+  turnListProblem,
   type LabelValues,
   type Outcome,
 } from './labels.js';
@@ -192,6 +195,13 @@ export interface ImportSummary {
   below_margin: number;
   /** Records that gave no pair or set (a single rated response, or every other one left out). */
   without_pair: number;
+  /** A/B data: how many rows each outcome decided (ties included, dropped or not). */
+  outcomes?: Record<Outcome, number>;
+  /**
+   * A/B data with a label column and no --label-values: rows whose label is a number or boolean,
+   * read as 1/true = A wins, 0/false = B wins (index-style labels, 0 = first wins, would flip).
+   */
+  numeric_labels?: number;
 }
 
 export interface ConvertOptions {
@@ -282,7 +292,19 @@ export function convertRecords(
   const rowName = options.rowName ?? ((i: number) => `row ${i}`);
   const labelValues = options.labelValues ?? DEFAULT_LABEL_VALUES;
   const minMargin = options.minMargin ?? 0;
-  const summary: ImportSummary = { records: records.length, rows: 0, ties: 0, ties_dropped: 0, below_margin: 0, without_pair: 0 };
+  const summary: ImportSummary = {
+    records: records.length,
+    rows: 0,
+    ties: 0,
+    ties_dropped: 0,
+    below_margin: 0,
+    without_pair: 0,
+    ...(shape === 'labels' ? { outcomes: { A: 0, B: 0, tie: 0 } } : {}),
+    ...(shape === 'labels' && map.label !== undefined && options.labelValues === undefined ? { numeric_labels: 0 } : {}),
+  };
+  // Arena's winner-column files hold each prompt and response as a string of a JSON list of turns.
+  const arena = shape === 'labels' && map.winner_a !== undefined;
+  const turns = (value: unknown) => (arena ? decodeJsonList(value) : value);
   const problems: string[] = [];
   const rows: Row[] = [];
   const isRecord = (r: unknown): r is Record<string, unknown> => typeof r === 'object' && r !== null && !Array.isArray(r);
@@ -354,14 +376,15 @@ export function convertRecords(
     }
 
     // A/B responses: MT-Bench's conversations carry the prompt before the answers.
-    const labelled = shape === 'labels' ? decodeLabelled(r, map, labelValues) : undefined;
+    const labelled = shape === 'labels' ? decodeLabelled(r, map, labelValues, turns) : undefined;
     if (typeof labelled === 'string') problems.push(`${at}, ${labelled}`);
-    const rawPrompt = cell(r, col('prompt'));
+    const rawPrompt = turns(cell(r, col('prompt')));
     const context = typeof labelled === 'object' && rawPrompt === undefined ? labelled.context : undefined;
     let prompt = context ? contextPrompt(context) : toPrompt(shape === 'labels' && Array.isArray(rawPrompt) && rawPrompt.length === 1 ? rawPrompt[0] : rawPrompt);
+    const promptProblem = shape === 'labels' ? turnListProblem(rawPrompt) : undefined;
     // (An unreadable A/B conversation is the problem already named, not its missing prompt.)
     if (prompt === undefined && !(typeof labelled === 'string' && rawPrompt === undefined)) {
-      problems.push(`${at}, field "${col('prompt')}" (prompt): expected a string or a list of {role, content} ending with a user turn`);
+      problems.push(`${at}, field "${col('prompt')}" (prompt): ${promptProblem ? `${promptProblem}, ` : ''}expected a string or a list of {role, content} ending with a user turn`);
     }
     const documents = cell(r, col('documents'));
     if (prompt !== undefined && documents !== undefined && documents !== null) {
@@ -388,6 +411,13 @@ export function convertRecords(
         if (typeof tie !== 'boolean' || sets) problems.push(`${at}, field "${col('tie')}" (tie): expected true or false, on pairwise data only`);
         else (row as PairRow).tie = tie;
       }
+      if (tie === true && !sets) {
+        summary.ties++;
+        if (options.dropTies) {
+          summary.ties_dropped++;
+          continue;
+        }
+      }
       rows.push(row);
     } else if (shape === 'labels') {
       if (typeof labelled !== 'object') continue;
@@ -395,7 +425,9 @@ export function convertRecords(
         problems.push(`${at}, fields "${col('response_a')}" and "${col('response_b')}": the conversations differ before the answers; map prompt=COLUMN`);
         continue;
       }
-      const { a, b, outcome } = labelled;
+      const { a, b, outcome, numeric } = labelled;
+      summary.outcomes![outcome]++;
+      if (numeric && summary.numeric_labels !== undefined) summary.numeric_labels++;
       if (outcome === 'tie') {
         summary.ties++;
         if (options.dropTies) summary.ties_dropped++;
@@ -453,10 +485,11 @@ function decodeLabelled(
   r: Record<string, unknown>,
   map: ColumnMap,
   labelValues: LabelValues,
-): { a: string; b: string; outcome: Outcome; context?: readonly Message[]; contextB?: readonly Message[] } | string {
-  const a = decodeResponse(cell(r, map.response_a!));
+  turns: (value: unknown) => unknown,
+): { a: string; b: string; outcome: Outcome; numeric: boolean; context?: readonly Message[]; contextB?: readonly Message[] } | string {
+  const a = decodeResponse(turns(cell(r, map.response_a!)));
   if (typeof a === 'string') return `field "${map.response_a}" (response_a): ${a}`;
-  const b = decodeResponse(cell(r, map.response_b!));
+  const b = decodeResponse(turns(cell(r, map.response_b!)));
   if (typeof b === 'string') return `field "${map.response_b}" (response_b): ${b}`;
   const outcome =
     map.label !== undefined
@@ -466,7 +499,7 @@ function decodeLabelled(
     const fields = map.label !== undefined ? `field "${map.label}" (label)` : `fields "${[map.winner_a, map.winner_b, map.winner_tie].filter(Boolean).join('", "')}" (winner_a, winner_b${map.winner_tie ? ', winner_tie' : ''})`;
     return `${fields}: ${outcome}`;
   }
-  return { a: a.text, b: b.text, outcome, context: a.context, contextB: b.context };
+  return { a: a.text, b: b.text, outcome, numeric: map.label !== undefined && isNumericLabel(cell(r, map.label)), context: a.context, contextB: b.context };
 }
 
 function readSectionsFile(path: string): SectionsFile {

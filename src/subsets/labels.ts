@@ -2,7 +2,7 @@
  * @file Decoding preference data that carries a label or ratings instead of chosen/rejected
  * columns (docs/datasets.md, "Labels and ratings"): A/B labels (JudgeBench "A>B", MT-Bench and
  * Chatbot Arena "model_a"/"model_b"/"tie", booleans and 0/1 meaning "A wins"), Arena's three 0/1
- * winner columns, and per-response ratings (HelpSteer2, UltraFeedback) turned into pairs or
+ * winner columns with its prompt and responses as strings holding JSON lists, and per-response ratings (HelpSteer2, UltraFeedback) turned into pairs or
  * best-of-N sets. Each decoder returns what it found or a string saying why the value is wrong;
  * src/subsets/import.ts names the row and column.
  */
@@ -53,6 +53,12 @@ function labelText(value: unknown): string | undefined {
   return undefined;
 }
 
+/** Label texts whose meaning is a convention, not a name: numbers and booleans (1/true = A wins by default). */
+export const NUMERIC_LABELS: readonly string[] = ['0', '1', 'true', 'false'];
+
+/** Whether a label cell is a number or a boolean (or one written as text), whose meaning the data does not say. */
+export const isNumericLabel = (value: unknown): boolean => NUMERIC_LABELS.includes(labelText(value) ?? '');
+
 export function decodeLabel(value: unknown, values: LabelValues): Outcome | string {
   const text = labelText(value);
   const outcome = text === undefined ? undefined : (['A', 'B', 'tie'] as const).find((o) => values[o].includes(text));
@@ -81,16 +87,43 @@ export interface Response {
   context?: readonly Message[];
 }
 
+/**
+ * Arena's prompt and response cells (lmarena-ai/arena-human-preference-55k) are strings holding a
+ * JSON list with one element per turn, e.g. "[\"Q1\",\"Q2\"]": the list when the cell is one, else
+ * the cell as it is.
+ */
+export function decodeJsonList(value: unknown): unknown {
+  if (typeof value !== 'string' || !value.startsWith('[')) return value;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed : value;
+  } catch {
+    return value;
+  }
+}
+
+/** Why a list of turns cannot be one prompt or response: a missing turn, or several turns of plain strings. */
+export function turnListProblem(value: unknown): string | undefined {
+  if (!Array.isArray(value)) return undefined;
+  if (value.some((x) => x === null || x === undefined)) return `a list of ${value.length} holding null (a missing turn)`;
+  if (value.length > 1 && value.every((x) => typeof x === 'string')) return `a list of ${value.length} turns (a multi-turn conversation; import single-turn rows)`;
+  return undefined;
+}
+
+const RESPONSE_EXPECTED = "expected a string, a list of one string, or a conversation [{role, content}] ending with a user turn and the assistant's answer";
+
 export function decodeResponse(value: unknown): Response | string {
   if (typeof value === 'string') return { text: value };
   if (Array.isArray(value) && value.length === 1 && typeof value[0] === 'string') return { text: value[0] };
+  const problem = turnListProblem(value);
+  if (problem) return `${problem}, ${RESPONSE_EXPECTED}`;
   if (Array.isArray(value) && value.length > 0 && value.every((m) => typeof m?.content === 'string' && ['system', 'user', 'assistant'].includes(m?.role))) {
     const messages = value as Message[];
     const last = messages[messages.length - 1]!;
     const context = messages.slice(0, -1);
     if (last.role === 'assistant' && context.length && context[context.length - 1]!.role === 'user') return { text: last.content, context: context.map(({ role, content }) => ({ role, content })) };
   }
-  return `${value === undefined ? 'missing' : Array.isArray(value) ? `a list of ${value.length}` : typeof value}, expected a string, a list of one string, or a conversation [{role, content}] ending with a user turn and the assistant's answer`;
+  return `${value === undefined ? 'missing' : value === null ? 'null' : Array.isArray(value) ? `a list of ${value.length}` : typeof value}, ${RESPONSE_EXPECTED}`;
 }
 
 /** The prompt of a conversation's context: one user turn as plain text, as the other importers write it. */

@@ -4,11 +4,12 @@
  * names its sections' weights in the overall score. Nothing about a benchmark is hard-coded.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { UserError, ValidationError } from '../errors.js';
+import { readRegularFile } from '../io.js';
 import { METRIC_KINDS } from './types.js';
 
 export const MANIFEST_VERSION = 1;
@@ -114,12 +115,7 @@ export function validateManifest(data: unknown): { manifest: Manifest; problems:
 }
 
 export function readManifest(path: string): Manifest {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UserError(`${path}: cannot read the dataset manifest (${(err as NodeJS.ErrnoException).code ?? err})`);
-  }
+  const text = readRegularFile(path, 'the dataset manifest').toString('utf8');
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -17,7 +17,8 @@ export interface CliResult {
 /** One score cache per test file (never the user's ~/.cache/rmbench). */
 export const TEST_CACHE = mkdtempSync(join(tmpdir(), 'rmbench-cache-'));
 
-export function rmbench(args: readonly string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0', RMBENCH_CACHE_DIR: TEST_CACHE, ...env } });
+/** `timeoutMs` bounds a command that could block (reading a FIFO): it is killed and its code is null. */
+export function rmbench(args: readonly string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}, timeoutMs?: number): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, FORCE_COLOR: '0', RMBENCH_CACHE_DIR: TEST_CACHE, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
