@@ -3,7 +3,7 @@
  * rate: hand-computed baselines on a hand-built suite of every metric, the flag, the real
  * rewardbench-v1 against an independent `rmbench run length`, bad input, and a property test.
  */
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -14,21 +14,8 @@ import { rowsToArrow } from '../src/subsets/arrow.js';
 import { ROOT, rmbench } from './helpers/cli.js';
 import { pair, set, writeMixedSuite } from './helpers/mixed-suite.js';
 import { tempDir } from './helpers/suite.js';
+import { snapshot } from './helpers/refusal.js';
 
-/** Every file under a folder with its size and mtime, to show a command wrote nothing. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      const s = statSync(p);
-      if (s.isDirectory()) walk(p);
-      else out[p] = `${s.size}:${s.mtimeMs}`;
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 function expectUserError(r: ReturnType<typeof rmbench>, message: RegExp) {
   expect(r.code).toBe(1);

@@ -1,17 +1,15 @@
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { averageRanks, spearman, type Comparison } from '../src/report/compare.js';
 import type { PairOutcome } from '../src/report/schema.js';
 import { ROOT, rmbench } from './helpers/cli.js';
 import { tempDir, writeSuite } from './helpers/suite.js';
+import { snapshot } from './helpers/refusal.js';
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 const readScores = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as PairOutcome);
 
-function snapshot(dir: string): Record<string, number> {
-  return Object.fromEntries(readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => [f, statSync(join(dir, f)).mtimeMs]));
-}
 
 describe('Spearman: average ranks, then Pearson', () => {
   it('matches hand-computed values', () => {
@@ -120,7 +118,7 @@ describe('rmbench compare on real runs', () => {
     refuse([a, join(dir, 'nothing.json')], /nothing\.json: cannot read results/);
     refuse([a, b, '--resamples', '5'], /--resamples must be an integer >= 100, got 5/);
     const after = snapshot(dir);
-    for (const name of ['short.json', 'short.scores.jsonl']) delete after[name];
+    for (const name of ['short.json', 'short.scores.jsonl']) delete after[join(dir, name)];
     expect(after).toEqual(before);
   });
 });

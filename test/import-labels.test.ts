@@ -5,15 +5,15 @@
  * one command each; Parquet shard folders import as one file; bad rows are refused with the row,
  * the column and why, exit 1, nothing written.
  */
-import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSubsetFile } from '../src/subsets/arrow.js';
 import type { PairRow, Row } from '../src/subsets/types.js';
 import { rmbench } from './helpers/cli.js';
 import { SHARED, hasShared } from './helpers/requires.js';
 import { tempDir } from './helpers/suite.js';
+import { snapshot } from './helpers/refusal.js';
 
 const SHARED_PARQUET = join(SHARED, 'data', 'reward-bench-v1', 'sustech-nlp_BiasScope', 'data', 'rewardbench', 'rewardbench_filtered.parquet');
 
@@ -22,19 +22,6 @@ function writeJsonl(dir: string, name: string, records: unknown[]): string {
   return name;
 }
 
-/** Every file under `dir` with its content hash and mtime. */
-function snapshot(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      const path = join(d, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else files[relative(dir, path)] = `${createHash('sha256').update(readFileSync(path)).digest('hex')} ${statSync(path).mtimeMs}`;
-    }
-  };
-  walk(dir);
-  return files;
-}
 
 function imported(dir: string, args: string[]): { stdout: string; rows: (suite: string, subset: string, metric?: 'pairwise' | 'best-of-n') => Row[] } {
   const r = rmbench(['data', 'import', ...args], dir);

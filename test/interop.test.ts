@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import type { Results } from '../src/report/schema.js';
 import { ROOT, rmbench } from './helpers/cli.js';
 import { tempDir, writeSuite } from './helpers/suite.js';
 import { writeBagOfWordsModel } from './helpers/tiny-models.js';
+import { snapshot } from './helpers/refusal.js';
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 const readLines = (path: string) => readFileSync(path, 'utf8').trim().split('\n');
@@ -16,20 +17,6 @@ const writeJsonl = (path: string, rows: object[]) => writeFileSync(path, rows.ma
 const FIGURES = ['subsets', 'sections', 'section_weights', 'overall', 'section_details', 'overall_details', 'confidence_intervals', 'length_bias'] as const;
 const figures = (r: Results) => Object.fromEntries(FIGURES.map((k) => [k, r[k]]));
 
-/** Every file under a folder with its bytes and mtime, to show that a refused command changed nothing. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      const st = statSync(path);
-      if (st.isDirectory()) walk(path);
-      else out[path] = `${st.mtimeMs}:${readFileSync(path).toString('base64')}`;
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** A user's mistake: exit 1, the message on stderr, no stack trace. */
 function expectRefusal(r: { code: number | null; stderr: string }, message: RegExp) {

@@ -5,31 +5,18 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, ROOT, TEST_CACHE, rmbench, type CliResult } from '../helpers/cli.js';
 import { tempDir } from '../helpers/suite.js';
+import { snapshot } from '../helpers/refusal.js';
 
 const SHIPPED = JSON.parse(readFileSync(join(ROOT, 'datasets.manifest.json'), 'utf8'));
 const RB1 = 'rewardbench-v1';
 const SUBSET = 'mt-bench-easy';
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-/** Every file under `dir` with its content hash and mtime. */
-function snapshot(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      const path = join(d, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.isFile()) files[relative(dir, path)] = `${sha256(readFileSync(path))} ${statSync(path).mtimeMs}`;
-      else files[relative(dir, path)] = 'link';
-    }
-  };
-  walk(dir);
-  return files;
-}
 
 /** A folder with a copy of the shipped manifest and of the shipped files the tests touch. */
 function workspace(): string {

@@ -4,32 +4,18 @@
  * wrong (no stack trace), and that no output file was written or changed. Results come from
  * `rmbench run length` on a small real suite built here, then hand-edited copies.
  */
-import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Results } from '../../src/report/schema.js';
 import { rmbench, type CliResult } from '../helpers/cli.js';
 import { tempDir, writeSuite, type FixtureSubset } from '../helpers/suite.js';
 import { RB_ARMO_FIXTURE, writeArmoModel } from '../helpers/tiny-models.js';
+import { snapshot } from '../helpers/refusal.js';
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 const writeJson = (path: string, value: unknown) => writeFileSync(path, JSON.stringify(value, null, 2));
 
-/** Every file under `dir` with its bytes' sha256 and mtime, to prove a command changed nothing. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      const stat = statSync(path);
-      if (stat.isDirectory()) walk(path);
-      else out[path] = `${createHash('sha256').update(readFileSync(path)).digest('hex')} ${stat.mtimeMs}`;
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** Exit code, exactly one message line matching `message`, no stack trace, nothing written under `dir`. */
 function expectRefusal(dir: string, command: () => CliResult, code: number, message: RegExp): CliResult {
