@@ -8,28 +8,13 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Results } from '../../src/report/schema.js';
-import { rmbench, type CliResult } from '../helpers/cli.js';
+import { rmbench } from '../helpers/cli.js';
 import { tempDir, writeSuite, type FixtureSubset } from '../helpers/suite.js';
 import { RB_ARMO_FIXTURE, writeArmoModel } from '../helpers/tiny-models.js';
-import { snapshot } from '../helpers/refusal.js';
+import { expectRefusal } from '../helpers/refusal.js';
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 const writeJson = (path: string, value: unknown) => writeFileSync(path, JSON.stringify(value, null, 2));
-
-
-/** Exit code, exactly one message line matching `message`, no stack trace, nothing written under `dir`. */
-function expectRefusal(dir: string, command: () => CliResult, code: number, message: RegExp): CliResult {
-  const before = snapshot(dir);
-  const r = command();
-  expect(r.code, r.stderr).toBe(code);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(message);
-  expect(r.stderr).not.toMatch(/^\s+at /m);
-  expect(r.stderr).not.toMatch(/internal error/);
-  expect(snapshot(dir)).toEqual(before);
-  return r;
-}
 
 const words = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa', 'lambda', 'mu'];
 /** Two sections of 12 pairs; the chosen response is longer in 8 of each. */
