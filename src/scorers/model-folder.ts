@@ -14,7 +14,6 @@ import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { UserError, ValidationError } from '../errors.js';
 import { TEXT_FORMATS } from './format.js';
-import { TOKENIZATION_VERSION } from './tokenize.js';
 
 export const SCORER_KINDS = ['bradley-terry', 'armorm', 'gpm'] as const;
 export type ScorerKind = (typeof SCORER_KINDS)[number];
@@ -184,6 +183,15 @@ export function readModelFolder(dir: string, options: ReadModelFolderOptions = {
 export function externalDataFiles(onnxPath: string): string[] {
   return [`${onnxPath}_data`, `${onnxPath}.data`].filter((f) => existsSync(f));
 }
+
+/**
+ * The version of rmbench's text -> tokens logic (src/scorers/tokenize.ts: windows, truncation, BOS
+ * handling), part of the score cache's model key: bump it whenever that logic changes, so no cached
+ * score outlives it. 2: windows count only when cut at whitespace. (Kept here, not in tokenize.ts:
+ * importing that module from here loaded transformers.js earlier in a run, which made tokenising
+ * RewardBench v1 1.75x slower and raised peak memory by 170 MB, measured on use-lite-bt.)
+ */
+export const TOKENIZATION_VERSION = 2;
 
 /** The files that decide how a text becomes tokens (transformers.js reads them), where present. */
 export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'] as const;

@@ -33,12 +33,6 @@ export interface TokenizerSettings {
 // Model files come from local folders only; nothing is ever downloaded.
 env.allowRemoteModels = false;
 
-/**
- * The version of rmbench's text -> tokens logic (windows, truncation, BOS handling), part of the
- * score cache's model key: bump it whenever that logic changes, so no cached score outlives it.
- * 2: windows count only when cut at whitespace.
- */
-export const TOKENIZATION_VERSION = 2;
 
 /** Characters of the first window per token kept, and at least this many characters. */
 const WINDOW_CHARS_PER_TOKEN = 16;
