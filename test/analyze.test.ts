@@ -16,6 +16,7 @@ import type { PairOutcome, SubsetResult } from '../src/report/schema.js';
 import { CLI, ROOT, rmbench } from './helpers/cli.js';
 import { resultsFor } from './helpers/results.js';
 import { tempDir, writeSuite } from './helpers/suite.js';
+import { expectUserError } from './helpers/refusal.js';
 
 type Item = [subset: string, id: string, margin: number, tieLabel?: boolean];
 
@@ -53,13 +54,6 @@ function handRuns(dir: string): string[] {
   return Object.entries(MARGINS).map(([model, margins]) =>
     writeRun(dir, model, [...KEYS.map(([s, id], i): Item => [s, id, margins[i]!]), ['s2', 'tied', model === 'A' ? 5 : -5, true]]),
   );
-}
-
-function expectUserError(r: ReturnType<typeof rmbench>, message: RegExp) {
-  expect(r.code).toBe(1);
-  expect(r.stderr).toMatch(message);
-  expect(r.stderr.trim().split('\n')).toHaveLength(1);
-  expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
 }
 
 describe("Cohen's kappa", () => {

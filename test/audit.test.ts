@@ -14,15 +14,8 @@ import { rowsToArrow } from '../src/subsets/arrow.js';
 import { ROOT, rmbench } from './helpers/cli.js';
 import { pair, set, writeMixedSuite } from './helpers/mixed-suite.js';
 import { tempDir } from './helpers/suite.js';
-import { snapshot } from './helpers/refusal.js';
+import { expectUserError, snapshot } from './helpers/refusal.js';
 
-
-function expectUserError(r: ReturnType<typeof rmbench>, message: RegExp) {
-  expect(r.code).toBe(1);
-  expect(r.stderr).toMatch(message);
-  expect(r.stderr.trim().split('\n')).toHaveLength(1);
-  expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
-}
 
 describe('rmbench data audit (subprocess)', () => {
   it('computes pick-longer, pick-shorter and chance by hand for pairs, best-of-n and style matrices, in code points', () => {

@@ -13,6 +13,7 @@ import { rmbench } from './helpers/cli.js';
 import { pair, set, writeMixedSuite } from './helpers/mixed-suite.js';
 import { tempDir } from './helpers/suite.js';
 import { writeBagOfWordsModel } from './helpers/tiny-models.js';
+import { expectUserError } from './helpers/refusal.js';
 
 const WEIGHTS = { good: 1, bad: -1 };
 /** The q8 variant: the same vocabulary with every weight negated, so every decided comparison flips. */
@@ -66,13 +67,6 @@ function writeFixture(dir: string): { model: string; manifest: string } {
 }
 
 const files = (dir: string) => readdirSync(dir, { recursive: true }).map(String).sort();
-
-function expectUserError(r: ReturnType<typeof rmbench>, message: RegExp) {
-  expect(r.code).toBe(1);
-  expect(r.stderr).toMatch(message);
-  expect(r.stderr.trim().split('\n')).toHaveLength(1);
-  expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
-}
 
 describe('rmbench probe (subprocess, tiny exact model)', () => {
   it('reports per setting the flips and score change that a hand computation gives', () => {

@@ -34,3 +34,11 @@ export function expectRefusal(dir: string, command: () => CliResult, code: numbe
   expect(snapshot(dir)).toEqual(before);
   return r;
 }
+
+/** A user mistake through the CLI: exit 1, one stderr line matching `message`, no stack trace. */
+export function expectUserError(r: CliResult, message: RegExp): void {
+  expect(r.code, r.stderr).toBe(1);
+  expect(r.stderr).toMatch(message);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
+}
