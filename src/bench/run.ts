@@ -119,9 +119,11 @@ export async function run(options: RunOptions): Promise<RunOutput> {
       windowSize = 0;
       heap.betweenWindows();
     };
-    // Pass 2: stream the rows again, scoring a window of items at a time.
+    // Pass 2: stream the rows again, scoring a window of items at a time. The checksum is checked
+    // again, through the handle the rows are read from: a file replaced since pass 1 (a concurrent
+    // re-import) is refused, never scored under the old fingerprint.
     for (const entry of selected.keys()) {
-      for await (const rows of streamSubset(suite, entry, options, false)) {
+      for await (const rows of streamSubset(suite, entry, options, true)) {
         const last = window[window.length - 1];
         if (last?.entry === entry) last.rows.push(...rows);
         else window.push({ entry, rows: [...rows] });
