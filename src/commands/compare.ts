@@ -5,9 +5,8 @@
  */
 import chalk from 'chalk';
 import type { Command } from 'commander';
-import { UserError } from '../errors.js';
 import type { Comparison } from '../report/compare.js';
-import { warn } from './shared.js';
+import { significanceOptions, warn } from './shared.js';
 
 function render(c: Comparison): string[] {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -45,10 +44,7 @@ export function register(program: Command): void {
     .option('--alpha <p>', 'significance level, Holm-corrected across sections and overall', '0.05')
     .option('--resamples <n>', 'paired bootstrap resamples', '10000')
     .action(async (a: string, b: string, o: { json?: boolean; alpha: string; resamples: string }) => {
-      const alpha = Number(o.alpha);
-      const resamples = Number(o.resamples);
-      if (!(alpha > 0 && alpha < 1)) throw new UserError(`--alpha must be in (0, 1), got ${o.alpha}`);
-      if (!Number.isInteger(resamples) || resamples < 100) throw new UserError(`--resamples must be an integer >= 100, got ${o.resamples}`);
+      const { alpha, resamples } = significanceOptions(o);
       const [{ readRun }, { compareRuns }] = await Promise.all([import('../report/write.js'), import('../report/compare.js')]);
       const comparison = compareRuns(readRun(a), readRun(b), { alpha, resamples });
       for (const w of comparison.warnings) warn(w);

@@ -7,7 +7,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { warn } from './shared.js';
+import { significanceOptions, warn } from './shared.js';
 
 export function register(program: Command): void {
   program
@@ -19,10 +19,7 @@ export function register(program: Command): void {
     .option('--alpha <p>', 'tiers: significance level of each Holm-adjusted comparison', '0.05')
     .option('--resamples <n>', 'tiers: paired bootstrap resamples', '10000')
     .action(async (paths: string[], o) => {
-      const alpha = Number(o.alpha);
-      const resamples = Number(o.resamples);
-      if (!(alpha > 0 && alpha < 1)) throw new UserError(`--alpha must be in (0, 1), got ${o.alpha}`);
-      if (!Number.isInteger(resamples) || resamples < 100) throw new UserError(`--resamples must be an integer >= 100, got ${o.resamples}`);
+      const { alpha, resamples } = significanceOptions(o);
       const [{ buildLeaderboard, leaderboardMarkdown, withTiers }, { checkOutputs, readResults, readScores, writeOutput }, { toJson }] = await Promise.all([
         import('../report/leaderboard.js'),
         import('../report/write.js'),

@@ -1,5 +1,6 @@
 /** @file What the command modules share: argument parsers, warnings, the progress bar. */
 import chalk from 'chalk';
+import { UserError } from '../errors.js';
 import { InvalidArgumentError } from 'commander';
 
 export function positiveInt(value: string): number {
@@ -39,4 +40,13 @@ export async function progressBar(label: string) {
       if (started) bar.stop();
     },
   };
+}
+
+/** --alpha and --resamples of the commands that run the paired bootstrap (compare, leaderboard tiers). */
+export function significanceOptions(o: { alpha: string; resamples: string }): { alpha: number; resamples: number } {
+  const alpha = Number(o.alpha);
+  const resamples = Number(o.resamples);
+  if (!(alpha > 0 && alpha < 1)) throw new UserError(`--alpha must be in (0, 1), got ${o.alpha}`);
+  if (!Number.isInteger(resamples) || resamples < 100) throw new UserError(`--resamples must be an integer >= 100, got ${o.resamples}`);
+  return { alpha, resamples };
 }
