@@ -148,8 +148,8 @@ const { flops, matmuls } = denseFlopsPerToken(folder.onnxPath);
 const rate = await matmulRate();
 const rows: Measured[] = [await measure('rmbench (token budget 4096, length-sorted)', {})];
 if (!args['skip-naive']) {
-  rows.push(await measure('naive: fixed batches of 32 in dataset order', { batchPolicy: { kind: 'fixed', size: 32 } }));
-  rows.push(await measure('naive: one text at a time', { batchPolicy: { kind: 'fixed', size: 1 } }));
+  rows.push(await measure('naive: fixed batches of 32 in dataset order', { scorer: { batchSize: 32 } }));
+  rows.push(await measure('naive: one text at a time', { scorer: { batchSize: 1 } }));
 }
 const best = rows[0]!;
 const boundS = (flops * best.real_tokens) / (rate * 1e9);

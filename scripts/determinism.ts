@@ -39,13 +39,13 @@ const reversedManifest = join(reversedDir, 'datasets.manifest.json');
 await importData({ file: jsonl, suite: args.suite!, manifestPath: reversedManifest, sectionsFile });
 
 const settings: [string, Partial<RunOptions>][] = [
-  ['token budget 4096, 2 threads', { threads: 2 }],
-  ['token budget 512', { tokenBudget: 512, threads: 2 }],
-  ['token budget 16384', { tokenBudget: 16384, threads: 2 }],
-  ['fixed batches of 32 in dataset order', { batchPolicy: { kind: 'fixed', size: 32 }, threads: 2 }],
-  ['windows of 500 items', { windowItems: 500, threads: 2 }],
-  ['1 thread', { threads: 1 }],
-  ['rows and subsets in reverse order', { manifest: reversedManifest, threads: 2 }],
+  ['token budget 4096, 2 threads', { scorer: { threads: 2 } }],
+  ['token budget 512', { scorer: { tokenBudget: 512, threads: 2 } }],
+  ['token budget 16384', { scorer: { tokenBudget: 16384, threads: 2 } }],
+  ['fixed batches of 32 in dataset order', { scorer: { batchSize: 32, threads: 2 } }],
+  ['windows of 500 items', { windowItems: 500, scorer: { threads: 2 } }],
+  ['1 thread', { scorer: { threads: 1 } }],
+  ['rows and subsets in reverse order', { manifest: reversedManifest, scorer: { threads: 2 } }],
 ];
 const scoresOf = (pairs: ItemOutcome[]) =>
   new Map(pairs.map((p) => [`${p.subset}/${p.id}`, ('value' in p ? [...p.chosen_scores, ...p.rejected_scores] : [p.chosen_score, p.rejected_score]).map(Number)]));

@@ -18,10 +18,9 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { rowResponses } from '../src/bench/evaluate.js';
-import { createScorer } from '../src/scorers/index.js';
-import type { HttpClient } from '../src/scorers/remote/http.js';
-import type { ResponseInput, Scorer } from '../src/scorers/types.js';
+import { createResponseScorer } from '../src/scorers/index.js';
+import type { ResponseInput, ResponseScorer } from '../src/scorers/types.js';
+import { rowItem } from '../src/subsets/types.js';
 import { loadSubsets } from '../src/subsets/load.js';
 import { defaultManifestPath, resolveSuite } from '../src/subsets/manifest.js';
 import { writeBagOfWordsModel } from '../test/helpers/tiny-models.js';
@@ -64,7 +63,10 @@ function inputs(pairs: number): ResponseInput[] {
     }
     if (!any) break;
   }
-  return rows.flatMap(rowResponses);
+  return rows.flatMap((row) => {
+    const { prompt, chosen, rejected } = rowItem(row);
+    return [...chosen, ...rejected].map((response) => ({ prompt, response }));
+  });
 }
 
 async function startServe(dir: string): Promise<{ url: string; stop(): void }> {
@@ -102,7 +104,7 @@ interface Row {
   medianMs: number;
 }
 
-async function measure(path: string, concurrency: number | string, open: () => Promise<Scorer>, work: ResponseInput[], repeat: number): Promise<Row> {
+async function measure(path: string, concurrency: number | string, open: () => Promise<ResponseScorer>, work: ResponseInput[], repeat: number): Promise<Row> {
   // Best of `repeat` (a fresh scorer each time: no cache, so every text is sent).
   let best: Row | undefined;
   for (let r = 0; r < repeat; r++) {
@@ -111,9 +113,7 @@ async function measure(path: string, concurrency: number | string, open: () => P
       const t0 = performance.now();
       await scorer.scoreResponses(work);
       const seconds = (performance.now() - t0) / 1000;
-      const http = (scorer as Scorer & { http?: HttpClient }).http;
-      // The timed requests are the last `batches` ones (KServe's load-time padding probe sent some before).
-      const times = http ? http.requestMs.slice(-scorer.stats.batches) : [];
+      const times = scorer.stats.batchMs;
       const row = { path, concurrency, pairs: work.length / 2, texts: scorer.stats.uniqueInputs, requests: scorer.stats.batches, seconds, medianMs: median(times) };
       if (!best || row.seconds < best.seconds) best = row;
     } finally {
@@ -138,10 +138,10 @@ async function main() {
     const name = dir.split('/').pop()!;
     const target = (p: string) => (p === 'kserve' ? `kserve+${server.url}/${name}` : p === 'vllm' ? `vllm+${server.url}/${name}` : `tei+${server.url}`);
     const remote = (p: string, c: number) => () =>
-      createScorer(target(p), { concurrency: c, batchSize, tokenBudget, retries: 0, ...(p === 'kserve' || p === 'vllm' ? { tokenizer: dir } : {}) });
+      createResponseScorer(target(p), { concurrency: c, batchSize, tokenBudget, retries: 0, ...(p === 'kserve' || p === 'vllm' ? { tokenizer: dir } : {}) });
     // Warm-up: the server's session and the client's connections.
     for (const p of protocols) await measure(p, 'warm-up', remote(p, 4), work.slice(0, 200), 1);
-    rows.push(await measure('local (in-process ONNX Runtime)', '-', () => createScorer(dir, { tokenBudget, threads }), work, repeat));
+    rows.push(await measure('local (in-process ONNX Runtime)', '-', () => createResponseScorer(dir, { tokenBudget, threads }), work, repeat));
     for (const p of protocols) for (const c of levels) rows.push(await measure(p, c, remote(p, c), work, repeat));
   } finally {
     server.stop();

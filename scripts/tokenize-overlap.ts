@@ -12,15 +12,20 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { planBatches } from '../src/scorers/batching.js';
 import { readModelFolder } from '../src/scorers/model-folder.js';
-import { OnnxResponseModel } from '../src/scorers/onnx-model.js';
+import { openOnnxBackend } from '../src/scorers/backends/onnx.js';
 import { loadSubsets } from '../src/subsets/load.js';
 import { BUNDLED_MANIFEST, resolveSuite } from '../src/subsets/manifest.js';
-import { rowResponses } from '../src/bench/evaluate.js';
+import { rowItem } from '../src/subsets/types.js';
 
 const { values: args } = parseArgs({ options: { model: { type: 'string', default: 'models/use-lite-bt' }, suite: { type: 'string', default: 'rewardbench-v1' } } });
 const folder = readModelFolder(resolve(args.model!));
-const model = await OnnxResponseModel.open(folder, {});
-const texts = loadSubsets(resolveSuite(BUNDLED_MANIFEST, args.suite!)).flatMap((s) => s.rows.flatMap(rowResponses).map((input) => model.format(input)));
+const model = await openOnnxBackend(folder, {}, {});
+const texts = loadSubsets(resolveSuite(BUNDLED_MANIFEST, args.suite!)).flatMap((s) =>
+  s.rows.flatMap((row) => {
+    const { prompt, chosen, rejected } = rowItem(row);
+    return [...chosen, ...rejected].map((response) => model.text.text(prompt, response));
+  }),
+);
 const sequences = texts.map((text) => ({ ids: model.text.tokenizer.encode(text) }));
 const batches = planBatches(
   sequences.map((s) => s.ids.length),
@@ -28,7 +33,7 @@ const batches = planBatches(
 );
 const runAll = async () => {
   const started = performance.now();
-  for (const batch of batches) await model.runSequences(batch.indices.map((i) => sequences[i]!), model.session.outputNames);
+  for (const batch of batches) await model.runBatch(batch.indices.map((i) => sequences[i]!), model.session.outputNames);
   return (performance.now() - started) / 1000;
 };
 

@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createScorer } from '../src/scorers/index.js';
+import { createResponseScorer } from '../src/scorers/index.js';
 import { formatPlain } from '../src/scorers/format.js';
 import type { ResponseInput } from '../src/scorers/types.js';
 import { bagOfWordsScore, writeBagOfWordsModel } from './helpers/tiny-models.js';
@@ -26,7 +26,7 @@ function modelDir(options: Parameters<typeof writeBagOfWordsModel>[2] = {}) {
 }
 
 async function scores(dir: string, run: { tokenBudget?: number; order?: number[] } = {}) {
-  const scorer = await createScorer(dir, { tokenBudget: run.tokenBudget });
+  const scorer = await createResponseScorer(dir, { tokenBudget: run.tokenBudget });
   try {
     const order = run.order ?? inputs.map((_, i) => i);
     const out = await scorer.scoreResponses(order.map((i) => inputs[i]!));
@@ -65,7 +65,7 @@ describe('Bradley-Terry scorer on a real ONNX model', () => {
   it('falls back to the CPU with a warning when the requested device cannot load (this install has no CUDA provider)', async () => {
     const dir = modelDir();
     const warnings: string[] = [];
-    const scorer = await createScorer(dir, { device: 'cuda', onWarning: (w) => warnings.push(w) });
+    const scorer = await createResponseScorer(dir, { device: 'cuda', onWarning: (w) => warnings.push(w) });
     try {
       expect(scorer.info.config).toMatchObject({ device: 'cpu', requested_device: 'cuda' });
       expect(warnings.some((w) => /^device "cuda" is unavailable \(.+\); running on cpu instead$/.test(w))).toBe(true);
@@ -80,7 +80,7 @@ describe('Bradley-Terry scorer on a real ONNX model', () => {
     // "User: x\n\nAssistant: great bad bad" is user : x assistant : great bad bad; 3 tokens kept.
     const input = [{ prompt: 'x', response: 'great bad bad' }];
     const run = async (side: 'left' | 'right') => {
-      const scorer = await createScorer(modelDir({ rmbench: { max_length: 3, truncation_side: side } }));
+      const scorer = await createResponseScorer(modelDir({ rmbench: { max_length: 3, truncation_side: side } }));
       try {
         return (await scorer.scoreResponses(input))[0]!.score;
       } finally {
@@ -94,7 +94,7 @@ describe('Bradley-Terry scorer on a real ONNX model', () => {
   it('applies the chat template when the tokenizer has one, without adding special tokens twice', async () => {
     const template = '{% for m in messages %}{{ bos_token if loop.first }}{{ m.role }} says {{ m.content }} {% endfor %}';
     const dir = modelDir({ bos: '<s>', chatTemplate: template, tokenTypeIds: true });
-    const scorer = await createScorer(dir);
+    const scorer = await createResponseScorer(dir);
     try {
       const [out] = await scorer.scoreResponses([{ prompt: 'good', response: 'great' }]);
       // "<s>user says good assistant says great": one BOS (weight 0), user, good, assistant, great.
@@ -106,7 +106,7 @@ describe('Bradley-Terry scorer on a real ONNX model', () => {
   });
 
   it('prefers by score difference, skew-symmetrically', async () => {
-    const scorer = await createScorer(modelDir());
+    const scorer = await createResponseScorer(modelDir());
     try {
       const [a, b] = await scorer.scoreResponses(inputs.slice(0, 2));
       expect(scorer.prefer(a!, b!)).toBe(a!.score! - b!.score!);
@@ -123,15 +123,15 @@ describe('model folder problems', () => {
     const dir = modelDir();
     rmSync(join(dir, 'tokenizer.json'));
     rmSync(join(dir, 'onnx', 'model.onnx'));
-    await expect(createScorer(dir)).rejects.toThrow(/model folder is missing tokenizer\.json, onnx\/model\.onnx/);
+    await expect(createResponseScorer(dir)).rejects.toThrow(/model folder is missing tokenizer\.json, onnx\/model\.onnx/);
   });
 
   it('names the output the model lacks', async () => {
     const dir = modelDir({ outputName: 'reward' });
-    await expect(createScorer(dir)).rejects.toThrow(/no output "logits" \(outputs: reward\); set rmbench\.output in config\.json/);
+    await expect(createResponseScorer(dir)).rejects.toThrow(/no output "logits" \(outputs: reward\); set rmbench\.output in config\.json/);
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, rmbench: { output: 'reward' } }));
-    const scorer = await createScorer(dir);
+    const scorer = await createResponseScorer(dir);
     expect((await scorer.scoreResponses([{ prompt: 'a', response: 'good' }]))[0]!.score).toBe(1 + 0.125 + 0.0625 + 2 * 0.03125);
     await scorer.dispose();
   });
@@ -139,7 +139,7 @@ describe('model folder problems', () => {
   it('rejects an unknown rmbench field and a missing folder', async () => {
     const dir = join(tempDir(), 'm');
     writeBagOfWordsModel(dir, WEIGHTS, { rmbench: { scorer: 'bradley-terry', outptu: 'x' } });
-    await expect(createScorer(dir)).rejects.toThrow(/config\.json: rmbench\.: Unrecognized key: "outptu"|rmbench.*outptu/);
-    await expect(createScorer(join(dir, 'nope'))).rejects.toThrow(/model folder not found/);
+    await expect(createResponseScorer(dir)).rejects.toThrow(/config\.json: rmbench\.: Unrecognized key: "outptu"|rmbench.*outptu/);
+    await expect(createResponseScorer(join(dir, 'nope'))).rejects.toThrow(/model folder not found/);
   });
 });

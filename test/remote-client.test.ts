@@ -1,7 +1,7 @@
 /** The remote model argument and the HTTP client: parsing, concurrency limit, retries, errors. */
 import { afterAll, describe, expect, it } from 'vitest';
-import { HttpClient, RemoteError } from '../src/scorers/remote/http.js';
-import { isRemoteModel, parseRemoteModel, remoteResultsName } from '../src/scorers/remote/url.js';
+import { HttpClient, RemoteError } from '../src/scorers/backends/http.js';
+import { isRemoteModel, parseRemoteModel, remoteResultsName } from '../src/scorers/backends/url.js';
 import { fakeEngine, json, type FakeEngine } from './helpers/remote.js';
 
 const fakes: FakeEngine[] = [];

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
 import type { Results } from '../src/report/schema.js';
 import { CACHE_FORMAT } from '../src/scorers/cache.js';
-import { createScorer } from '../src/scorers/index.js';
-import type { RemoteOptions } from '../src/scorers/remote/options.js';
+import { createResponseScorer } from '../src/scorers/index.js';
+import type { ScorerOptions } from '../src/scorers/options.js';
 import type { ResponseInput } from '../src/scorers/types.js';
 import { fakeEngine, forward, json, rmbenchAsync, startServe, type FakeEngine, type ServeProcess } from './helpers/remote.js';
 import { tempDir } from './helpers/suite.js';
@@ -28,7 +28,7 @@ const INPUTS: ResponseInput[] = [
   { prompt: 'hi', response: 'sorry' },
   { prompt: 'why', response: 'cannot' },
 ];
-const FAST: RemoteOptions = { retries: 0, requestTimeoutMs: 5000 };
+const FAST: ScorerOptions = { retries: 0, requestTimeoutMs: 5000 };
 
 let server: ServeProcess;
 const fakes: FakeEngine[] = [];
@@ -47,9 +47,9 @@ afterAll(async () => {
 });
 
 /** The error of opening a remote scorer and scoring INPUTS (null when it works). */
-async function failure(model: string, options: RemoteOptions): Promise<Error | null> {
+async function failure(model: string, options: ScorerOptions): Promise<Error | null> {
   try {
-    const scorer = await createScorer(model, options);
+    const scorer = await createResponseScorer(model, options);
     try {
       await scorer.scoreResponses(INPUTS);
     } finally {
@@ -134,7 +134,7 @@ describe('slow, failing and malformed engines (a fake engine in the test)', () =
       json(res, 404, { error: `no route ${req.url}` });
     });
     const url = engine.url;
-    const cases: [string, string, RemoteOptions, RegExp][] = [
+    const cases: [string, string, ScorerOptions, RegExp][] = [
       ['vllm-html', `vllm+${url}/bow`, {}, new RegExp(`^POST ${url}/pooling: the response is not JSON \\(<html>502 from a proxy</html>\\); expected a vLLM pooling response`)],
       ['vllm-count', `vllm+${url}/bow`, {}, new RegExp(`^POST ${url}/pooling: malformed response: 1 entries for 3 inputs; expected a vLLM pooling response`)],
       ['vllm-strings', `vllm+${url}/bow`, {}, /malformed response: data\[0\]\.data is an array of 1, not numbers/],

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ArmoOutputs } from '../src/scorers/armorm.js';
+import type { ArmoOutputs } from '../src/scorers/kinds/armorm.js';
 import { formatPlain, formatPlainPrompt } from '../src/scorers/format.js';
-import { createScorer } from '../src/scorers/index.js';
-import type { ResponseInput, ScoredPair, Scorer } from '../src/scorers/types.js';
+import { createResponseScorer } from '../src/scorers/index.js';
+import type { ResponseInput, ScoredPair, ResponseScorer } from '../src/scorers/types.js';
 import { tempDir } from './helpers/suite.js';
 import { writeArmoModel, type ArmoFixture } from './helpers/tiny-models.js';
 
@@ -36,9 +36,9 @@ function model(spec: Partial<ArmoFixture> = {}): string {
   return dir;
 }
 
-async function withScorer<T>(dir: string, use: (scorer: Scorer<ArmoOutputs>, warnings: string[]) => Promise<T>): Promise<T> {
+async function withScorer<T>(dir: string, use: (scorer: ResponseScorer<ArmoOutputs>, warnings: string[]) => Promise<T>): Promise<T> {
   const warnings: string[] = [];
-  const scorer = (await createScorer(dir, { onWarning: (m) => warnings.push(m) })) as Scorer<ArmoOutputs>;
+  const scorer = (await createResponseScorer(dir, { onWarning: (m) => warnings.push(m) })) as ResponseScorer<ArmoOutputs>;
   try {
     return await use(scorer, warnings);
   } finally {
@@ -55,7 +55,14 @@ const PAIRS = [
 ];
 const inputsOf = (pairs: typeof PAIRS): ResponseInput[] => pairs.flatMap((p) => [{ prompt: p.prompt, response: p.chosen }, { prompt: p.prompt, response: p.rejected }]);
 
-async function scorePairs(scorer: Scorer<ArmoOutputs>) {
+/** The scorer's streaming summary fed every pair in order, as a run feeds it window after window. */
+function summarize(scorer: ResponseScorer<ArmoOutputs>, pairs: readonly ScoredPair<ArmoOutputs>[]) {
+  const summary = scorer.summary!();
+  for (const pair of pairs) summary.add(pair);
+  return summary.finish();
+}
+
+async function scorePairs(scorer: ResponseScorer<ArmoOutputs>) {
   const outputs = await scorer.scoreResponses(inputsOf(PAIRS));
   const scored: ScoredPair<ArmoOutputs>[] = PAIRS.map((p, i) => ({ subset: p.section.toLowerCase(), section: p.section, chosen: outputs[2 * i]!, rejected: outputs[2 * i + 1]! }));
   return { outputs, scored };
@@ -107,7 +114,7 @@ describe('ArmoRM scorer on a real ONNX model', () => {
   it('summarizes per-objective accuracy (ties wrong), mean gating overall and per section, and the reward correlations', async () => {
     await withScorer(model(), async (scorer) => {
       const { scored } = await scorePairs(scorer);
-      const report = scorer.summarize!(scored);
+      const report = summarize(scorer, scored);
       const json = report.json as Record<string, any>;
       // On r M. helpfulness: 1>-2, 1>0.5, 0<1, -0.5<0 -> 2/4. verbosity: 0<2, 0<1, 0=0 (tie), 1>0 -> 1/4.
       // safety: 1>-0.5, 0>-0.25, 1>-2, 0.75<1 -> 3/4. Raw r: helpfulness 1>-1, 1=1, 0<1, 0=0 -> 1/4;
@@ -150,7 +157,7 @@ describe('ArmoRM scorer on a real ONNX model', () => {
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatch(/score -0\.5 differs from sum_k gating_k \(rewards M\)_k = -1\.625 \(response 2\)/);
       // Responses with r_1 != 0 disagree: [-1,2,0], [1,1,0], [0,1,1].
-      expect((scorer.summarize!(scored).json as Record<string, any>).score_check).toMatchObject({ checked: 8, mismatches: 3 });
+      expect((summarize(scorer, scored).json as Record<string, any>).score_check).toMatchObject({ checked: 8, mismatches: 3 });
     });
   });
 
@@ -199,13 +206,13 @@ describe('ArmoRM scorer on a real ONNX model', () => {
   });
 
   it('names the outputs it lacks and rejects inconsistent blocks', async () => {
-    await expect(createScorer(model({ rmbench: { ...FIXTURE.rmbench, outputs: { gating: 'gates' } } }))).rejects.toThrow(
+    await expect(createResponseScorer(model({ rmbench: { ...FIXTURE.rmbench, outputs: { gating: 'gates' } } }))).rejects.toThrow(
       /no output "gates" \(outputs: rewards, gating_output, score\); name them in rmbench\.outputs/,
     );
-    await expect(createScorer(model({ rmbench: { objectives: ['a', 'b'] } })).then((s) => s.scoreResponses([{ prompt: 'x', response: 'safe' }]))).rejects.toThrow(
+    await expect(createResponseScorer(model({ rmbench: { objectives: ['a', 'b'] } })).then((s) => s.scoreResponses([{ prompt: 'x', response: 'safe' }]))).rejects.toThrow(
       /rmbench\.objectives names 2 objectives; the model has 3/,
     );
-    await expect(createScorer(model({ rmbench: { tau: 0.5 } }))).rejects.toThrow(/rmbench\.tau: applies to scorer "gpm" only/);
-    await expect(createScorer(model({ rmbench: { verbosity_penalties: PENALTIES } }))).rejects.toThrow(/rmbench\.verbosity_objective: needed with verbosity_penalties/);
+    await expect(createResponseScorer(model({ rmbench: { tau: 0.5 } }))).rejects.toThrow(/rmbench\.tau: applies to scorer "gpm" only/);
+    await expect(createResponseScorer(model({ rmbench: { verbosity_penalties: PENALTIES } }))).rejects.toThrow(/rmbench\.verbosity_objective: needed with verbosity_penalties/);
   });
 });

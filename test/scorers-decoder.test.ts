@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createScorer } from '../src/scorers/index.js';
+import { createResponseScorer } from '../src/scorers/index.js';
 import type { ResponseInput } from '../src/scorers/types.js';
 import { tempDir } from './helpers/suite.js';
 import { LLAMA3_BOS, Q8_SCALE, writeDecoderModel, type DecoderFixture } from './helpers/tiny-models.js';
@@ -42,9 +42,9 @@ function decoder(spec: Partial<DecoderFixture> = {}): string {
   return dir;
 }
 
-async function score(dir: string, options: Parameters<typeof createScorer>[1] = {}, inputs = INPUTS) {
+async function score(dir: string, options: Parameters<typeof createResponseScorer>[1] = {}, inputs = INPUTS) {
   const warnings: string[] = [];
-  const scorer = await createScorer(dir, { ...options, onWarning: (m) => warnings.push(m) });
+  const scorer = await createResponseScorer(dir, { ...options, onWarning: (m) => warnings.push(m) });
   try {
     const scores = (await scorer.scoreResponses(inputs)).map((o) => o.score!);
     return { scores, warnings, info: scorer.info, stats: scorer.stats };
@@ -140,7 +140,7 @@ describe('decoder classifiers (last-token pooling inside the graph)', () => {
     expect(q8.scores).toEqual(INPUTS.map((x) => expected(x, { ...WEIGHTS, user: 0.25, assistant: 0, fine: 0.25 })));
 
     const only16 = decoder({ variants: ['fp16'] });
-    await expect(createScorer(only16, { dtype: 'q8' })).rejects.toThrow(
+    await expect(createResponseScorer(only16, { dtype: 'q8' })).rejects.toThrow(
       /dtype "q8" needs onnx\/model_quantized\.onnx, which is not there \(present: onnx\/model\.onnx \(fp32\), onnx\/model_fp16\.onnx \(fp16\)\)/,
     );
   });

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/bench/run.js';
-import type { GpmOutputs } from '../src/scorers/gpm.js';
-import { createScorer } from '../src/scorers/index.js';
-import type { Scorer } from '../src/scorers/types.js';
+import type { GpmOutputs } from '../src/scorers/kinds/gpm.js';
+import { createResponseScorer } from '../src/scorers/index.js';
+import type { ResponseScorer } from '../src/scorers/types.js';
 import { tempDir, writeSuite } from './helpers/suite.js';
 import { writeBagOfWordsModel, writeGpmModel, type GpmFixture } from './helpers/tiny-models.js';
 
@@ -24,8 +24,8 @@ function model(spec: Partial<GpmFixture> = {}): string {
   return dir;
 }
 
-async function withScorer<T>(dir: string, use: (scorer: Scorer<GpmOutputs>) => Promise<T>): Promise<T> {
-  const scorer = (await createScorer(dir)) as Scorer<GpmOutputs>;
+async function withScorer<T>(dir: string, use: (scorer: ResponseScorer<GpmOutputs>) => Promise<T>): Promise<T> {
+  const scorer = (await createResponseScorer(dir)) as ResponseScorer<GpmOutputs>;
   try {
     return await use(scorer);
   } finally {
@@ -105,7 +105,7 @@ describe('GPM scorer on a real ONNX model', () => {
     await withScorer(odd, async (scorer) => {
       await expect(scorer.scoreResponses([{ prompt: 'x', response: 'alpha' }])).rejects.toThrow(/"embedding" has 3 values per response; a GPM embedding has an even dimension/);
     });
-    await expect(createScorer(model({ lambda: undefined, rmbench: { outputs: { lambda: 'lambda' } } }))).rejects.toThrow(/no output "lambda" \(outputs: embedding\)/);
+    await expect(createResponseScorer(model({ lambda: undefined, rmbench: { outputs: { lambda: 'lambda' } } }))).rejects.toThrow(/no output "lambda" \(outputs: embedding\)/);
   });
 });
 

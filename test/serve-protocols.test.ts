@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
 import type { Results } from '../src/report/schema.js';
-import { createScorer } from '../src/scorers/index.js';
-import type { RemoteOptions } from '../src/scorers/remote/options.js';
+import { createResponseScorer } from '../src/scorers/index.js';
+import type { ScorerOptions } from '../src/scorers/options.js';
 import { tempDir } from './helpers/suite.js';
 import { rmbenchAsync, startServe, type ServeProcess } from './helpers/remote.js';
 import { LLAMA3_BOS, RB_ARMO_FIXTURE, RB_GPM_FIXTURE, writeArmoModel, writeBagOfWordsModel, writeDecoderModel, writeGpmModel } from './helpers/tiny-models.js';
@@ -160,7 +160,7 @@ describe('rmbench serve + remote backends give exactly the local scores', () => 
 
   it('a served model that does not match the run fails at once with one line naming the URL and what was expected', async () => {
     const bow = servers.bow!.url;
-    const cases: [string, RemoteOptions, RegExp][] = [
+    const cases: [string, ScorerOptions, RegExp][] = [
       [`vllm+${bow}/other-rm`, {}, new RegExp(`the server at ${bow} serves "bow", not "other-rm" \\(GET /v1/models\\)`)],
       [`tei+${bow}/other-rm`, {}, new RegExp(`the server at ${bow} serves "bow", not "other-rm" \\(GET /info\\)`)],
       [`kserve+${bow}/other-rm`, { tokenizer: BOW }, new RegExp(`the server at ${bow} has no model "other-rm" \\(GET /v2/models/other-rm: HTTP 404`)],
@@ -170,12 +170,13 @@ describe('rmbench serve + remote backends give exactly the local scores', () => 
       [`vllm+${bow}/bow`, { tokenizer: ARMO }, /declares scorer "armorm"; vllm returns one score vector per text/],
       // The text routes of an ArmoRM server refuse (it reads the prompt on its own).
       [`tei+${servers.armo!.url}`, {}, /serves "armo" as rmbench; rmbench needs a sequence-classification model/],
-      [BOW, { tokenizer: BOW, concurrency: 2 }, /--tokenizer, --concurrency: only for remote engines/],
+      [BOW, { tokenizer: BOW, concurrency: 2 }, /--tokenizer, --concurrency: not used by .*\(a model folder\) \(it takes --dtype, --device, --threads, --token-budget, --batch-size\)/],
+      [`vllm+${bow}/bow`, { dtype: 'fp16' as const }, /--dtype: not used by vllm\+http/],
       [`triton+${bow}/bow`, {}, /unknown engine "triton" \(expected one of: vllm, tei, kserve\)/],
       [`vllm+${bow}/bow?endpoint=embed`, {}, /endpoint must be "pooling" or "classify", got "embed"/],
     ];
     for (const [model, options, pattern] of cases) {
-      const error = await createScorer(model, { ...options, ...(model.includes('+') ? { retries: 0 } : {}) }).then(
+      const error = await createResponseScorer(model, { ...options, ...(model.includes('+') ? { retries: 0 } : {}) }).then(
         async (s) => (await s.dispose(), new Error('no error')),
         (e: Error) => e,
       );

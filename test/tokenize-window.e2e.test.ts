@@ -5,11 +5,11 @@
  */
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { rowResponses } from '../src/bench/evaluate.js';
 import { readModelFolder } from '../src/scorers/model-folder.js';
 import { loadTextSetup } from '../src/scorers/text-setup.js';
 import { loadSubsets } from '../src/subsets/load.js';
 import { BUNDLED_MANIFEST, resolveSuite } from '../src/subsets/manifest.js';
+import { rowItem } from '../src/subsets/types.js';
 import { ROOT } from './helpers/cli.js';
 import { compareWindowed } from './helpers/windowed.js';
 
@@ -18,7 +18,7 @@ const USE_LITE = join(ROOT, 'models', 'use-lite-bt');
 it('windowed tokenisation keeps the token ids of whole-text tokenisation on every RewardBench v1 text of models/use-lite-bt (and every 8th, keeping the start), with windows as small as 64 characters and the default ones', async () => {
   const setup = await loadTextSetup(readModelFolder(USE_LITE));
   const texts = [
-    ...new Set(loadSubsets(resolveSuite(BUNDLED_MANIFEST, 'rewardbench-v1')).flatMap((s) => s.rows.flatMap(rowResponses)).map((r) => setup.text(r.prompt, r.response))),
+    ...new Set(loadSubsets(resolveSuite(BUNDLED_MANIFEST, 'rewardbench-v1')).flatMap((s) => s.rows.flatMap((row) => { const { prompt, chosen, rejected } = rowItem(row); return [...chosen, ...rejected].map((response) => setup.text(prompt, response)); }))),
   ];
   expect(texts.length).toBeGreaterThan(5900); // 5,970 responses, a few identical
   const encode = (text: string) => setup.tokenizer.tokenizer.encode(text, { add_special_tokens: false });

@@ -13,7 +13,7 @@ import { combine } from '../report/aggregate.js';
 import { DEFAULT_RESAMPLES, DEFAULT_SEED, confidenceIntervals } from '../report/bootstrap.js';
 import { ties, type TiesGroup } from '../report/metrics.js';
 import type { BestOfNTies, ConfidenceIntervals, Interval } from '../report/schema.js';
-import { codePointLength } from '../scorers/length.js';
+import { codePointLength } from '../code-points.js';
 import { loadSubsets } from '../subsets/load.js';
 import type { SubsetEntry, Suite } from '../subsets/manifest.js';
 import { isSetRow, type MetricKind, type Row } from '../subsets/types.js';

@@ -15,14 +15,15 @@ import { UserError } from '../errors.js';
 import { combine, type Layout } from '../report/aggregate.js';
 import { DEFAULT_RESAMPLES, DEFAULT_SEED, bootstrap, percentileInterval, prng } from '../report/bootstrap.js';
 import type { BestOfNTies, Interval } from '../report/schema.js';
-import { folderScorer } from '../scorers/kinds.js';
+import { DEFAULT_TOKEN_BUDGET } from '../scorers/backends/graph.js';
+import { createFolderScorer } from '../scorers/index.js';
 import { DTYPES, readModelFolder, variantFiles, type Dtype, type ModelFolder, type RmbenchBlock } from '../scorers/model-folder.js';
-import { DEFAULT_TOKEN_BUDGET, type OnnxModelOptions } from '../scorers/onnx-model.js';
+import type { ScorerOptions } from '../scorers/options.js';
 import type { Scorer } from '../scorers/types.js';
 import { loadSubsets } from '../subsets/load.js';
 import { defaultManifestPath, resolveSuite, type SubsetEntry } from '../subsets/manifest.js';
-import { isSetRow, pairKey, type Row } from '../subsets/types.js';
-import { itemValue, preferenceMatrix, rowResponses } from './decide.js';
+import { isSetRow, pairKey, rowItem, type Row } from '../subsets/types.js';
+import { itemValue } from './decide.js';
 
 export const PROBE_SCHEMA_VERSION = 1;
 export const DEFAULT_SAMPLE = 500;
@@ -31,7 +32,8 @@ export const FLIP_FLAG_SHARE = 0.01;
 /** The alternative token budget, as a fraction of the base one. */
 const TOKEN_BUDGET_FACTOR = 1 / 8;
 
-export interface ProbeOptions extends Pick<OnnxModelOptions, 'device' | 'threads' | 'tokenBudget' | 'dtype' | 'onWarning'> {
+export interface ProbeOptions extends Pick<ScorerOptions, 'device' | 'threads' | 'tokenBudget' | 'dtype'> {
+  onWarning?: (message: string) => void;
   model: string;
   suite?: string;
   manifest?: string;
@@ -131,21 +133,11 @@ interface Decided {
 }
 
 async function decide(scorer: Scorer, sample: readonly { entry: SubsetEntry; rows: readonly Row[] }[], bestOfNTies: BestOfNTies | undefined): Promise<Decided[][]> {
-  const inputs = sample.flatMap(({ rows }) =>
-    rows.flatMap((row) => {
-      const { chosen, rejected } = rowResponses(row);
-      return [...chosen, ...rejected].map((response) => ({ prompt: row.prompt, response }));
-    }),
-  );
-  const outputs = await scorer.scoreResponses(inputs);
+  const items = await scorer.scoreItems(sample.flatMap(({ rows }) => rows.map(rowItem)));
   let at = 0;
   return sample.map(({ entry, rows }) =>
     rows.map((row) => {
-      const { chosen, rejected } = rowResponses(row);
-      const c = outputs.slice(at, at + chosen.length);
-      const r = outputs.slice(at + chosen.length, at + chosen.length + rejected.length);
-      at += chosen.length + rejected.length;
-      const prefers = preferenceMatrix(c, r, (a, b) => scorer.prefer(a, b));
+      const prefers = items[at++]!.matrix;
       if (prefers.flat().some((p) => !Number.isFinite(p))) throw new UserError(`${scorer.info.model}: non-finite preference for ${pairKey(row)}; check the model's outputs`);
       return { signs: prefers.flat().map(Math.sign).join(','), value: itemValue(entry.metric, prefers, bestOfNTies) };
     }),
@@ -195,8 +187,8 @@ function variants(folder: ModelFolder, config: Record<string, unknown>, tokenBud
   return out;
 }
 
-async function withScorer<T>(folder: ModelFolder, options: OnnxModelOptions, use: (scorer: Scorer) => Promise<T>): Promise<T> {
-  const scorer = await folderScorer(folder, options);
+async function withScorer<T>(folder: ModelFolder, options: ScorerOptions & { onWarning?: (message: string) => void }, use: (scorer: Scorer) => Promise<T>): Promise<T> {
+  const scorer = await createFolderScorer(folder, options);
   try {
     return await use(scorer);
   } finally {

@@ -1,7 +1,7 @@
 /**
  * @file From scored responses to item outcomes, and from outcomes to a subset's figures.
- * decideSubset() needs the scorer: every decision goes through its prefer(), so Bradley-Terry,
- * multi-objective and general-preference kinds are judged by the same rules (src/report/metrics.ts).
+ * decideSubset() reads the scorer's preference matrices, so Bradley-Terry, multi-objective,
+ * general-preference and pairwise kinds are judged by the same rules (src/report/metrics.ts).
  * SubsetAccumulator is pure over the outcomes and the rows, so a merge of shards recomputes exactly
  * what one run computes.
  */
@@ -11,16 +11,10 @@ import type { Resampler } from '../report/bootstrap.js';
 import { LengthColumns } from '../report/length-bias.js';
 import { bestOfN, styleMatrix, ties, type TiesGroup } from '../report/metrics.js';
 import type { BestOfNTies, ItemOutcome, PairOutcome, SetOutcome } from '../report/schema.js';
-import { codePointLength } from '../scorers/length.js';
-import type { ResponseInput, ResponseOutputs, ScoredPair, Scorer } from '../scorers/types.js';
+import { codePointLength } from '../code-points.js';
+import type { ResponseOutputs, ScoredItem, ScoredPair, Scorer } from '../scorers/types.js';
 import type { SubsetEntry } from '../subsets/manifest.js';
 import { isSetRow, pairKey, type Row, type SetRow } from '../subsets/types.js';
-
-/** The responses a row asks the scorer for: chosen first, then rejected. */
-export function rowResponses(row: Row): ResponseInput[] {
-  const responses = isSetRow(row) ? [...row.chosen, ...row.rejected] : [row.chosen, row.rejected];
-  return responses.map((response) => ({ prompt: row.prompt, response }));
-}
 
 function checkFinite(scorer: Scorer, key: string, outputs: readonly ResponseOutputs[], preferences: readonly number[]): void {
   const bad = outputs.find((o) => o.score !== undefined && !Number.isFinite(o.score));
@@ -32,59 +26,47 @@ function checkFinite(scorer: Scorer, key: string, outputs: readonly ResponseOutp
 }
 
 /**
- * Decides every row of a subset. `outputs` holds the scorer's outputs for rowResponses() of every
- * row, in order; `bestOfNTies` is the suite's rule for best-of-n ties. Returns the outcomes and,
- * for the scorer's own summary, the pairs with outputs.
+ * Decides every row of a subset from the scorer's ScoredItem for rowItem() of each row, in order;
+ * `bestOfNTies` is the suite's rule for best-of-n ties. Returns the outcomes and, for the scorer's
+ * own summary, the pairs with outputs.
  */
 export function decideSubset(
   scorer: Scorer,
   entry: SubsetEntry,
   rows: readonly Row[],
-  outputs: readonly ResponseOutputs[],
+  items: readonly ScoredItem[],
   bestOfNTies: BestOfNTies = 'shared',
 ): { outcomes: ItemOutcome[]; scored: ScoredPair[] } {
   const outcomes: ItemOutcome[] = [];
   const scored: ScoredPair[] = [];
-  let at = 0;
-  for (const row of rows) {
+  rows.forEach((row, i) => {
     const key = pairKey(row);
+    const item = items[i]!;
     if (!isSetRow(row)) {
-      const chosen = outputs[at++]!;
-      const rejected = outputs[at++]!;
-      const margin = scorer.prefer(chosen, rejected);
+      const chosen = item.chosen[0]!;
+      const rejected = item.rejected[0]!;
+      const margin = item.matrix[0]![0]!;
       checkFinite(scorer, `pair ${key}`, [chosen, rejected], [margin]);
       const outcome: PairOutcome = { key, subset: row.subset, id: row.id, chosen_score: chosen.score ?? null, rejected_score: rejected.score ?? null, correct: margin > 0, margin };
       if (row.tie) outcome.tie_label = true;
-      else if (scorer.summarize) {
+      else if (scorer.summary) {
         scored.push({ subset: entry.name, section: entry.section, chosen, rejected });
-        if (scorer.reportOutputs) {
-          outcome.chosen_outputs = scorer.reportOutputs(chosen);
-          outcome.rejected_outputs = scorer.reportOutputs(rejected);
+        if (scorer.saveOutputs) {
+          outcome.chosen_outputs = scorer.saveOutputs(chosen);
+          outcome.rejected_outputs = scorer.saveOutputs(rejected);
         }
       }
       outcomes.push(outcome);
-      continue;
+      return;
     }
-    const chosen = outputs.slice(at, at + row.chosen.length);
-    at += row.chosen.length;
-    const rejected = outputs.slice(at, at + row.rejected.length);
-    at += row.rejected.length;
-    outcomes.push(decideSet(scorer, entry, row, key, chosen, rejected, bestOfNTies));
-  }
+    outcomes.push(decideSet(scorer, entry, row, key, item, bestOfNTies));
+  });
   return { outcomes, scored };
 }
 
-function decideSet(
-  scorer: Scorer,
-  entry: SubsetEntry,
-  row: SetRow,
-  key: string,
-  chosen: readonly ResponseOutputs[],
-  rejected: readonly ResponseOutputs[],
-  bestOfNTies: BestOfNTies,
-): SetOutcome {
+function decideSet(scorer: Scorer, entry: SubsetEntry, row: SetRow, key: string, item: ScoredItem, bestOfNTies: BestOfNTies): SetOutcome {
+  const { chosen, rejected, matrix } = item;
   const base = { key, subset: row.subset, id: row.id, chosen_scores: chosen.map((o) => o.score ?? null), rejected_scores: rejected.map((o) => o.score ?? null) };
-  const matrix = chosen.map((c) => rejected.map((r) => scorer.prefer(c, r)));
   checkFinite(scorer, `item ${key}`, [...chosen, ...rejected], matrix.flat());
   const tie = matrix.flat().some((p) => p === 0) ? { tie: true as const } : {};
   switch (entry.metric) {

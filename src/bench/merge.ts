@@ -5,13 +5,14 @@
  * selection, and cover 1..N exactly once.
  */
 import { UserError } from '../errors.js';
-import type { ItemOutcome, Results } from '../report/schema.js';
+import type { ItemOutcome, PairOutcome, Results } from '../report/schema.js';
 import { checkSameData } from '../report/data-fingerprint.js';
 import { loadSubsets, selectSubsets } from '../subsets/load.js';
 import { dataFingerprint, defaultManifestPath, resolveSuite } from '../subsets/manifest.js';
 import { pairKey } from '../subsets/types.js';
 import { RMBENCH_VERSION } from '../version.js';
-import { mergeScorerReports } from '../scorers/reports.js';
+import { kindNamed } from '../scorers/kinds/registry.js';
+import type { ScorerReport } from '../scorers/types.js';
 import { SubsetAccumulator } from './evaluate.js';
 import { computeFigures, type RunOutput } from './run.js';
 
@@ -71,7 +72,7 @@ export function mergeShards(shards: readonly ShardRun[], options: { manifest?: s
   const warnings = [...new Set([...shards.flatMap((s) => s.results.warnings), ...unchecked])];
   const reports = shards.flatMap((s) => (s.results.scorer_report ? [s.results.scorer_report] : []));
   const report = reports.length
-    ? mergeScorerReports(
+    ? mergeSummary(
         reports,
         subsets.flatMap(({ entry, outcomes }) => outcomes.flatMap((outcome) => ('value' in outcome || outcome.tie_label ? [] : [{ section: entry.section, outcome }]))),
       )
@@ -114,4 +115,24 @@ export function mergeShards(shards: readonly ShardRun[], options: { manifest?: s
     pairs,
     report: report?.text ?? [],
   };
+}
+
+/**
+ * The kind's summary of the whole run: the pairs' stored outputs fed in suite order to the
+ * accumulator the kind rebuilds from the shards' reports (settings such as objectives or tau come
+ * from them), so it equals the summary of one unsharded run. Undefined when the kind has no
+ * summary or a pair lacks its stored outputs (results of an older rmbench).
+ */
+function mergeSummary(reports: readonly Record<string, unknown>[], pairs: readonly { section: string; outcome: PairOutcome }[]): ScorerReport | undefined {
+  const restorer = kindNamed(String(reports[0]?.kind))?.restorer?.(reports);
+  if (!restorer || pairs.some(({ outcome }) => !outcome.chosen_outputs || !outcome.rejected_outputs)) return undefined;
+  for (const { section, outcome } of pairs) {
+    restorer.accumulator.add({
+      subset: outcome.subset,
+      section,
+      chosen: restorer.restore(outcome.chosen_outputs!, outcome.chosen_score),
+      rejected: restorer.restore(outcome.rejected_outputs!, outcome.rejected_score),
+    });
+  }
+  return restorer.accumulator.finish();
 }

@@ -11,23 +11,27 @@ import { lengthBias } from '../report/length-bias.js';
 import { RESULTS_SCHEMA_VERSION, type ItemOutcome, type Results, type RunOutput } from '../report/schema.js';
 import { paddingEfficiency } from '../scorers/batching.js';
 import { createScorer } from '../scorers/index.js';
-import type { OnnxModelOptions } from '../scorers/onnx-model.js';
-import type { RemoteOptions } from '../scorers/remote/options.js';
-import type { ScoredPair, Scorer } from '../scorers/types.js';
+import type { ScorerOptions } from '../scorers/options.js';
+import type { Scorer } from '../scorers/types.js';
 import { selectSubsets, streamSubset, type SubsetSelection } from '../subsets/load.js';
 import { dataFingerprint, defaultManifestPath, resolveSuite, type SubsetEntry, type Suite } from '../subsets/manifest.js';
-import type { Row } from '../subsets/types.js';
+import { rowItem, type Row } from '../subsets/types.js';
 import { RMBENCH_VERSION } from '../version.js';
-import { SubsetAccumulator, decideSubset, rowResponses, type SubsetSummary } from './evaluate.js';
+import { SubsetAccumulator, decideSubset, type SubsetSummary } from './evaluate.js';
 import { HeapKeeper } from './heap.js';
 
 export const DEFAULT_SUITE = 'rewardbench-v1';
 /** Items scored together: the scorer sorts a window's texts by length, so padding stays low. */
 export const DEFAULT_WINDOW_ITEMS = 4096;
 
-export interface RunOptions extends OnnxModelOptions, RemoteOptions, SubsetSelection {
-  /** A model folder, or a baseline name ("length"). */
+export interface RunOptions extends SubsetSelection {
+  /** A model folder, a remote engine URL, or a baseline name ("length"). */
   model: string;
+  /** Options of the model's backend (each backend takes its own; others are an error). */
+  scorer?: ScorerOptions;
+  /** Score cache root (see src/scorers/cache.ts); no cache when absent. */
+  cacheDir?: string;
+  onWarning?: (message: string) => void;
   suite?: string;
   /** datasets.manifest.json to read (default: ./datasets.manifest.json if present, else the bundled one). */
   manifest?: string;
@@ -89,27 +93,25 @@ export async function run(options: RunOptions): Promise<RunOutput> {
   const totalItems = [...selected.values()].reduce((a, b) => a + b, 0);
   if (totalItems === 0) throw new UserError(`shard ${options.shard?.index}/${options.shard?.count} of this selection has no items`);
 
-  const scorer: Scorer = await createScorer(options.model, { ...options, onWarning });
+  const scorer: Scorer = await createScorer(options.model, { ...options.scorer, cacheDir: options.cacheDir, onWarning });
   const loaded = performance.now();
   try {
     const accumulators = new Map([...selected.keys()].map((entry) => [entry, new SubsetAccumulator(entry)]));
     const pairs: ItemOutcome[] = [];
-    const scored: ScoredPair[] = [];
+    const summary = scorer.summary?.();
     const windowItems = options.windowItems ?? DEFAULT_WINDOW_ITEMS;
     let window: Segment[] = [];
     let windowSize = 0;
     let done = 0;
     const heap = new HeapKeeper();
     const flush = async () => {
-      const inputs = window.flatMap((segment) => segment.rows.flatMap(rowResponses));
-      const outputs = await scorer.scoreResponses(inputs, (d, t) => options.onProgress?.(done + Math.floor((windowSize * d) / Math.max(t, 1)), totalItems));
+      const inputs = window.flatMap((segment) => segment.rows.map(rowItem));
+      const items = await scorer.scoreItems(inputs, (d, t) => options.onProgress?.(done + Math.floor((windowSize * d) / Math.max(t, 1)), totalItems));
       let offset = 0;
       for (const { entry, rows } of window) {
-        const count = rows.reduce((n, row) => n + rowResponses(row).length, 0);
-        const decided = decideSubset(scorer, entry, rows, outputs.slice(offset, offset + count), suite.best_of_n_ties);
-        offset += count;
+        const decided = decideSubset(scorer, entry, rows, items.slice(offset, (offset += rows.length)), suite.best_of_n_ties);
         accumulators.get(entry)!.add(rows, decided.outcomes);
-        scored.push(...decided.scored);
+        for (const pair of decided.scored) summary!.add(pair);
         if (options.onOutcomes) options.onOutcomes(decided.outcomes);
         else pairs.push(...decided.outcomes);
       }
@@ -133,7 +135,7 @@ export async function run(options: RunOptions): Promise<RunOutput> {
     }
     if (windowSize > 0) await flush();
 
-    const report = scorer.summarize?.(scored);
+    const report = summary?.finish();
     const figures = computeFigures(suite, [...accumulators.values()].map((a) => a.finish()));
     const stats = scorer.stats;
     const total = performance.now() - started;

@@ -6,7 +6,6 @@ import type { Command } from 'commander';
 import { DEFAULT_MODEL, MODELS, isDefaultModel } from '../default-models/names.js';
 import { InvalidArgumentError } from 'commander';
 import type { RunOptions } from '../bench/run.js';
-import type { RemoteOptions } from '../scorers/remote/options.js';
 import { list, positiveInt, progressBar, warn } from './shared.js';
 
 function nonNegativeInt(value: string): number {
@@ -40,16 +39,16 @@ export function register(program: Command): void {
     .option('--subsets <names>', 'only these subsets, comma-separated (marks the run partial)', list)
     .option('--limit <n>', 'at most n pairs per subset (marks the run partial)', positiveInt)
     .option('--shard <K/N>', 'score only shard K of N (a stable hash of subset/id); combine with `rmbench merge`', parseShard)
-    .option('--device <name>', 'execution provider: cpu, cuda, webgpu, ... (falls back to cpu)', 'cpu')
-    .option('--threads <n>', 'ONNX Runtime intra-op threads', positiveInt)
-    .option('--token-budget <n>', 'padded tokens per batch', positiveInt)
-    .option('--dtype <dtype>', 'weights variant: fp32 (onnx/model.onnx), fp16 (model_fp16.onnx), q8 (model_quantized.onnx)', 'fp32')
+    .option('--device <name>', 'local models: execution provider: cpu (default), cuda, webgpu, ... (falls back to cpu)')
+    .option('--threads <n>', 'local models: ONNX Runtime intra-op threads', positiveInt)
+    .option('--token-budget <n>', 'local models and KServe: padded tokens per batch (default 4096)', positiveInt)
+    .option('--dtype <dtype>', 'local models: weights variant: fp32 (onnx/model.onnx, default), fp16 (model_fp16.onnx), q8 (model_quantized.onnx)')
     .option('--cache-dir <dir>', 'score cache location (default: $RMBENCH_CACHE_DIR, else ~/.cache/rmbench)')
     .option('--no-cache', 'compute every score; read and write no cache')
     .option('--no-progress', 'no progress bar')
     .option('--tokenizer <dir>', 'remote engines: folder with config.json, tokenizer.json, tokenizer_config.json (a model folder without onnx/); formats texts (and tokenises them for KServe, which needs it)')
     .option('--concurrency <n>', 'remote engines: requests in flight (default 4)', positiveInt)
-    .option('--batch-size <n>', 'vLLM and TEI: texts per request (default 32); KServe batches by --token-budget', positiveInt)
+    .option('--batch-size <n>', 'vLLM and TEI: texts per request (default 32); local models: fixed batches of n in dataset order instead of the token budget (for comparisons)', positiveInt)
     .option('--request-timeout <seconds>', 'remote engines: time limit of each request attempt (default 120)', positiveSeconds)
     .option('--retries <n>', 'remote engines: retries after a 429, 5xx, timeout or connection error (default 4)', nonNegativeInt)
     .option('--retry-backoff <ms>', 'remote engines: first retry delay, doubled each retry (default 500)', nonNegativeInt)
@@ -68,7 +67,7 @@ export function register(program: Command): void {
         import('../scorers/onnx-session.js'),
         import('../scorers/model-folder.js'),
         import('../scorers/cache.js'),
-        import('../scorers/remote/url.js'),
+        import('../scorers/backends/url.js'),
       ]);
       const out = resolve(o.out ?? defaultResultsPath(isRemoteModel(model) ? remoteResultsName(model) : model, o.suite));
       const scores = resolve(o.scores ?? scoresPathFor(out));
@@ -86,28 +85,31 @@ export function register(program: Command): void {
       const writer = new ScoresWriter(scores);
       let output;
       try {
-        const options: RunOptions & RemoteOptions = {
+        const options: RunOptions = {
           model,
           suite: o.suite,
           manifest: o.manifest,
           subsets: o.subsets,
           limit: o.limit,
           shard: o.shard,
-          device: parseDevice(o.device),
-          threads: o.threads,
-          tokenBudget: o.tokenBudget,
-          dtype: parseDtype(o.dtype),
+          // Only the flags given: the model's backend refuses any it does not take.
+          scorer: {
+            device: o.device === undefined ? undefined : parseDevice(o.device),
+            threads: o.threads,
+            tokenBudget: o.tokenBudget,
+            dtype: o.dtype === undefined ? undefined : parseDtype(o.dtype),
+            tokenizer: o.tokenizer,
+            concurrency: o.concurrency,
+            batchSize: o.batchSize,
+            requestTimeoutMs: o.requestTimeout === undefined ? undefined : o.requestTimeout * 1000,
+            retries: o.retries,
+            retryBackoffMs: o.retryBackoff,
+            serverTemplate: o.serverTemplate,
+          },
           cacheDir: o.cache ? (o.cacheDir ?? defaultCacheDir()) : undefined,
           onProgress: bar?.update,
           onOutcomes: (outcomes) => writer.write(outcomes),
           onWarning: warn,
-          tokenizer: o.tokenizer,
-          concurrency: o.concurrency,
-          batchSize: o.batchSize,
-          requestTimeoutMs: o.requestTimeout === undefined ? undefined : o.requestTimeout * 1000,
-          retries: o.retries,
-          retryBackoffMs: o.retryBackoff,
-          serverTemplate: o.serverTemplate,
         };
         output = await run(options);
       } catch (err) {

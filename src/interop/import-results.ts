@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import type { RunOutput } from '../bench/run.js';
 import { UserError } from '../errors.js';
 import { readRegularFile } from '../io.js';
+import { rowItem } from '../subsets/types.js';
 
 export interface ImportOptions {
   /** The eval-set-scores JSON. */
@@ -49,15 +50,20 @@ export async function importResults(options: ImportOptions): Promise<RunOutput> 
   const scorer = {
     info: { kind: recorded.model_type, model: recorded.model, config: {} },
     stats: emptyStats(),
-    scoreResponses: () => Promise.reject(new Error('recorded scores: nothing to score')),
-    prefer: (a: { score?: number }, b: { score?: number }) => a.score! - b.score!,
+    scoreItems: () => Promise.reject(new Error('recorded scores: nothing to score')),
     dispose: async () => {},
+  };
+  /** An item's recorded scores (chosen first) as the bench's ScoredItem: preferences are score differences. */
+  const scoredItem = (scores: readonly number[], chosenCount: number) => {
+    const chosen = scores.slice(0, chosenCount).map((score) => ({ score }));
+    const rejected = scores.slice(chosenCount).map((score) => ({ score }));
+    return { chosen, rejected, matrix: chosen.map((c) => rejected.map((r) => c.score - r.score)) };
   };
   const decided = subsets.map(({ entry, rows, items }) => ({
     entry,
     rows,
     items,
-    outcomes: decideSubset(scorer, entry, rows, items.flatMap((item) => item.scores.map((score) => ({ score }))), suite.best_of_n_ties).outcomes,
+    outcomes: decideSubset(scorer, entry, rows, items.map((item, i) => scoredItem(item.scores, rowItem(rows[i]!).chosen.length)), suite.best_of_n_ties).outcomes,
   }));
   const metricOf = new Map(suite.subsets.map((s) => [s.name, s.metric]));
   rb.checkRecordedResults(

@@ -8,9 +8,10 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { UserError, errorMessage } from '../errors.js';
-import { transformMatrix } from './armorm.js';
-import { DTYPES, KIND_OUTPUTS, outputNames, readModelFolder, variantFiles, type Dtype, type ModelFolder } from './model-folder.js';
-import { inputProblems, OnnxResponseModel, sequenceAxisProblem } from './onnx-model.js';
+import { DEFAULT_TOKEN_BUDGET, GraphBackend } from './backends/graph.js';
+import { inputProblems, sequenceAxisProblem } from './backends/graph-tensors.js';
+import { KINDS } from './kinds/registry.js';
+import { DTYPES, readModelFolder, variantFiles, type Dtype, type ModelFolder } from './model-folder.js';
 import { openSession, type Device } from './onnx-session.js';
 import { loadTextSetup, type Setting, type TextSetup } from './text-setup.js';
 import type { Side } from './tokenize.js';
@@ -93,57 +94,34 @@ function listFiles(folder: ModelFolder): { file: string; bytes: number }[] {
 
 const FLOAT_TYPES = new Set(['float32', 'float16', 'float64']);
 
-/** Problems with the graph's outputs for the folder's kind. */
-function outputProblems(folder: ModelFolder, session: ort.InferenceSession, outputs: ValueInfo[], kindOutputs: KindOutput[]): string[] {
+/** Problems with the graph's outputs for the folder's kind (its notes go to `notes`). */
+function outputProblems(folder: ModelFolder, session: ort.InferenceSession, outputs: ValueInfo[], kindOutputs: KindOutput[], notes: string[]): string[] {
   const problems: string[] = [];
   const perToken = sequenceAxisProblem(session, kindOutputs.map((o) => o.name));
   if (perToken) problems.push(perToken);
   const missing = kindOutputs.filter((o) => o.required && !o.present);
   if (missing.length) {
-    const field = folder.rmbench.scorer === 'bradley-terry' ? 'rmbench.output' : 'rmbench.outputs';
-    problems.push(`scorer "${folder.rmbench.scorer}" needs output ${missing.map((o) => `"${o.name}" (${o.role})`).join(', ')}; the graph has ${outputs.map((o) => o.name).join(', ')} (name them in ${field})`);
+    problems.push(`scorer "${folder.rmbench.scorer}" needs output ${missing.map((o) => `"${o.name}" (${o.role})`).join(', ')}; the graph has ${outputs.map((o) => o.name).join(', ')} (name them in ${KINDS[folder.rmbench.scorer].outputsField})`);
   }
   const byName = new Map(outputs.map((o) => [o.name, o]));
   for (const o of kindOutputs) {
     const info = byName.get(o.name);
     if (info && !FLOAT_TYPES.has(info.type)) problems.push(`output ${o.name} is ${info.type}; rmbench reads float32, float16 or float64`);
   }
-  const width = (name: string | undefined) => {
-    const dim = name === undefined ? undefined : byName.get(name)?.shape[1];
+  const width = (name: string) => {
+    const dim = byName.get(name)?.shape[1];
     return typeof dim === 'number' ? dim : null;
   };
-  const names = outputNames(folder.rmbench);
-  if (folder.rmbench.scorer === 'gpm') {
-    const d = width(names.embedding);
-    const l = width(names.lambda);
-    if (d !== null && d % 2 !== 0) problems.push(`output ${names.embedding} has ${d} values per response; a GPM embedding needs an even dimension`);
-    if (d !== null && l !== null && l * 2 !== d) problems.push(`output ${names.lambda} has ${l} values per response; expected ${d / 2}`);
-  }
-  if (folder.rmbench.scorer === 'armorm') {
-    const k = width(names.rewards);
-    const g = width(names.gating);
-    if (k !== null && g !== null && k !== g) problems.push(`output ${names.rewards} has ${k} objectives but ${names.gating} has ${g}`);
-    if (k !== null) {
-      const objectives = folder.rmbench.objectives ?? Array.from({ length: k }, (_, i) => `objective_${i}`);
-      if (objectives.length !== k) problems.push(`rmbench.objectives names ${objectives.length} objectives; the model has ${k}`);
-      try {
-        transformMatrix(folder.rmbench, k, objectives);
-      } catch (err) {
-        problems.push(errorMessage(err));
-      }
-    }
-  }
+  const said = KINDS[folder.rmbench.scorer].inspect?.(folder.rmbench, { width, promptInputs: session.inputNames.includes('prompt_input_ids') });
+  problems.push(...(said?.problems ?? []));
+  notes.push(...(said?.notes ?? []));
   return problems;
 }
 
 function kindOutputsOf(folder: ModelFolder, outputs: ValueInfo[] | null): KindOutput[] {
-  const names = outputNames(folder.rmbench);
-  return Object.keys(KIND_OUTPUTS[folder.rmbench.scorer]).map((role) => ({
-    role,
-    name: names[role]!,
-    required: !(folder.rmbench.scorer === 'gpm' && role === 'lambda' && folder.rmbench.outputs?.lambda === undefined),
-    present: outputs ? outputs.some((o) => o.name === names[role]) : null,
-  }));
+  const { required, optional } = KINDS[folder.rmbench.scorer].outputs(folder.rmbench);
+  const entries = [...Object.entries(required).map(([role, name]) => ({ role, name, required: true })), ...Object.entries(optional ?? {}).map(([role, name]) => ({ role, name, required: false }))];
+  return entries.map((o) => ({ ...o, present: outputs ? outputs.some((v) => v.name === o.name) : null }));
 }
 
 export async function inspectModel(dir: string, options: InspectOptions = {}): Promise<Inspection> {
@@ -222,15 +200,20 @@ export async function inspectModel(dir: string, options: InspectOptions = {}): P
     result.outputs = metadata(session.outputMetadata);
     result.prompt_inputs = session.inputNames.includes('prompt_input_ids');
     result.kind_outputs = kindOutputsOf(folder, result.outputs);
-    const graphProblems = [...inputProblems(session.inputMetadata), ...outputProblems(folder, session, result.outputs, result.kind_outputs)];
+    const graphProblems = [...inputProblems(session.inputMetadata), ...outputProblems(folder, session, result.outputs, result.kind_outputs, notes)];
     problems.push(...graphProblems);
-    if (folder.rmbench.scorer !== 'bradley-terry' && !result.prompt_inputs) {
-      notes.push(
-        `no prompt_input_ids input: the ${folder.rmbench.scorer === 'armorm' ? 'gating' : 'lambda'} head must find the prompt inside the full text (as RLHFlow's ArmoRM does at the last assistant header); rmbench feeds the prompt on its own only to graphs with prompt_input_ids`,
-      );
-    }
     if (text && !graphProblems.length && options.probe !== false) {
-      const model = OnnxResponseModel.fromParts(folder, text, opened);
+      // No cache and no run: only the padding probe (the weights' hash is not needed).
+      const model = new GraphBackend(folder, text, opened.session, {
+        engine: 'onnx',
+        batchPolicy: { kind: 'token_budget', tokenBudget: DEFAULT_TOKEN_BUDGET },
+        concurrency: 1,
+        identity: '',
+        device: opened.device,
+        info: { model: folder.name, path: folder.path },
+        configBefore: {},
+        configAfter: {},
+      });
       const probed = result.kind_outputs.filter((o) => o.present).map((o) => o.name);
       try {
         const probe = { left: await model.paddingProbe(probed, 'left'), right: await model.paddingProbe(probed, 'right'), tolerance: model.paddingTolerance };

@@ -1,12 +1,14 @@
 /**
  * @file The model behind `rmbench serve`: a local model folder opened through the same ONNX
- * Runtime path as `rmbench run` (OnnxResponseModel), with what the three protocols need: the raw
+ * Runtime path as `rmbench run` (the local graph backend), with what the three protocols need: the raw
  * graph for KServe tensors, and text -> tokens -> scores for the vLLM- and TEI-style routes.
  */
 import type * as ort from 'onnxruntime-node';
+import { DEFAULT_TOKEN_BUDGET, type GraphBackend } from '../scorers/backends/graph.js';
+import { openOnnxBackend } from '../scorers/backends/onnx.js';
 import { planBatches } from '../scorers/batching.js';
+import { KINDS } from '../scorers/kinds/registry.js';
 import { outputNames, readModelFolder, type ModelFolder } from '../scorers/model-folder.js';
-import { DEFAULT_TOKEN_BUDGET, OnnxResponseModel } from '../scorers/onnx-model.js';
 import type { Device } from '../scorers/onnx-session.js';
 import type { ModelTokenizer, TokenizerSettings } from '../scorers/tokenize.js';
 
@@ -27,7 +29,7 @@ export class ServedModel {
   private constructor(
     readonly name: string,
     readonly folder: ModelFolder,
-    readonly model: OnnxResponseModel,
+    readonly model: GraphBackend,
     /** The output the text routes return (Bradley-Terry models only; null otherwise). */
     readonly textOutput: string | null,
     /** One label per column of the text output (config.json id2label, else LABEL_i). */
@@ -37,8 +39,8 @@ export class ServedModel {
 
   static async open(dir: string, options: ServedModelOptions = {}): Promise<ServedModel> {
     const folder = readModelFolder(dir);
-    const model = await OnnxResponseModel.open(folder, { device: options.device, threads: options.threads, onWarning: options.onWarning });
-    const textOutput = folder.rmbench.scorer === 'bradley-terry' && !model.promptInputs ? outputNames(folder.rmbench).score! : null;
+    const model = await openOnnxBackend(folder, { device: options.device, threads: options.threads }, { onWarning: options.onWarning });
+    const textOutput = KINDS[folder.rmbench.scorer].oneVectorPerText && !model.promptInputs ? outputNames(folder.rmbench).score! : null;
     if (textOutput !== null) {
       // The text routes return the output as it is: it must hold one value vector per text.
       try {
@@ -118,8 +120,8 @@ export class ServedModel {
     const output = this.textOutput!;
     const rows: Float32Array[] = new Array(sequences.length);
     for (const batch of planBatches(sequences.map((s) => s.length), this.tokenBudget)) {
-      const result = await this.model.runSequences(batch.indices.map((i) => ({ ids: sequences[i]! })), [output]);
-      batch.indices.forEach((i, b) => (rows[i] = result[b]![output]!));
+      const result = await this.model.runBatch(batch.indices.map((i) => ({ ids: sequences[i]! })), [output]);
+      batch.indices.forEach((i, b) => (rows[i] = result.rows[b]![output]!));
     }
     return rows;
   }

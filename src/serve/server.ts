@@ -23,7 +23,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../errors.js';
-import { floatValues } from '../scorers/onnx-model.js';
+import { floatValues } from '../scorers/backends/graph-tensors.js';
 import { sigmoid } from '../scorers/summary.js';
 import type { Side } from '../scorers/tokenize.js';
 import type { Message } from '../subsets/types.js';
@@ -275,7 +275,7 @@ export class RmbenchServer {
     const label2id = Object.fromEntries(this.served.labels.map((l, i) => [l, i]));
     return {
       model_id: this.name,
-      model_sha: this.served.model.sha256 || null,
+      model_sha: this.served.model.info.sha256 || null,
       model_dtype: 'float32',
       model_type: this.served.textOutput === null ? { rmbench: { kind: this.served.folder.rmbench.scorer } } : { classifier: { id2label, label2id } },
       max_concurrent_requests: 512,

@@ -55,3 +55,8 @@ export const pairKey = (row: Pick<PairRow, 'subset' | 'id'>): string => `${row.s
 export function promptMessages(prompt: Prompt): readonly Message[] {
   return typeof prompt === 'string' ? [{ role: 'user', content: prompt }] : prompt;
 }
+
+/** What a row asks a scorer to decide: its prompt with the chosen and rejected responses (a pair: one of each). */
+export function rowItem(row: Row): { prompt: Prompt; chosen: readonly string[]; rejected: readonly string[] } {
+  return isSetRow(row) ? { prompt: row.prompt, chosen: row.chosen, rejected: row.rejected } : { prompt: row.prompt, chosen: [row.chosen], rejected: [row.rejected] };
+}

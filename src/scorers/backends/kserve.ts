@@ -9,8 +9,15 @@
  * needs fails at load with its outputs listed.
  */
 import * as ort from 'onnxruntime-node';
-import type { GraphSession } from '../onnx-model.js';
+import { UserError } from '../../errors.js';
+import type { ScorerOptions } from '../options.js';
+import type { BackendContext } from '../types.js';
+import { loadTextSetup } from '../text-setup.js';
+import { readTokenizerFolder } from './folder.js';
+import { batchPolicyConfig, DEFAULT_TOKEN_BUDGET, GraphBackend } from './graph.js';
+import type { GraphSession } from './graph-tensors.js';
 import { malformed, RemoteError, type HttpClient } from './http.js';
+import { remoteClient } from './text-engine.js';
 import type { RemoteTarget } from './url.js';
 
 type Json = Record<string, unknown>;
@@ -156,4 +163,49 @@ export class KServeGraph implements GraphSession {
   }
 
   async release(): Promise<void> {}
+}
+
+/**
+ * Connects to a KServe model: rmbench tokenises with --tokenizer DIR and runs the graph machinery
+ * of a local model (graph.ts) against the served graph, so every kind of the folder's rmbench block works.
+ */
+export async function openKServeBackend(target: RemoteTarget, options: ScorerOptions, context: BackendContext): Promise<GraphBackend> {
+  if (!options.tokenizer) {
+    throw new UserError(
+      `${target.spec}: KServe takes token tensors, so rmbench tokenises: give --tokenizer DIR (the model folder without onnx/: config.json, tokenizer.json, tokenizer_config.json)`,
+    );
+  }
+  const http = remoteClient(target, options, context.onWarning);
+  const graphUrl = `${target.base}${KServeGraph.modelPath(target.model!, target.params.version || null)}`;
+  const folder = readTokenizerFolder(options.tokenizer, graphUrl, target.model!);
+  const text = await loadTextSetup(folder);
+  const tokenizer = text.tokenizer;
+  if (tokenizer.padTokenSource !== 'pad_token') {
+    context.onWarning?.(`${folder.name}: tokenizer has no pad_token; padding with ${tokenizer.padTokenSource} (id ${tokenizer.padTokenId}); the attention mask hides it`);
+  }
+  const graph = await KServeGraph.connect(http, target);
+  const batchPolicy = { kind: 'token_budget' as const, tokenBudget: options.tokenBudget ?? DEFAULT_TOKEN_BUDGET };
+  const cs = http.settings;
+  return new GraphBackend(folder, text, graph, {
+    engine: 'kserve',
+    batchPolicy,
+    concurrency: cs.concurrency,
+    identity: graph.identity,
+    device: 'remote',
+    info: { model: graph.name, path: target.spec },
+    configBefore: {
+      engine: 'kserve',
+      served_model: graph.name,
+      served_version: graph.version,
+      endpoint: `${KServeGraph.modelPath(graph.name, graph.requestedVersion)}/infer`,
+      formatting: 'rmbench',
+      tokenizer: folder.path,
+    },
+    configAfter: {
+      device: 'remote',
+      batch_policy: { ...batchPolicyConfig(batchPolicy), concurrency: cs.concurrency, request_timeout_s: cs.timeoutMs / 1000, retries: cs.retries },
+      cache: context.cacheDir ? 'on' : 'off',
+    },
+    onWarning: context.onWarning,
+  });
 }

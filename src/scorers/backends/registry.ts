@@ -1,0 +1,92 @@
+/**
+ * @file The backends, picked by the model argument: a baseline name (built-in), a remote engine URL
+ * (vllm+, tei+, kserve+http(s)://...; url.ts) or a model folder (local ONNX Runtime). Each entry
+ * names the options its backend takes; the one file per backend opens it. Adding a backend is one
+ * file in this folder and one entry here. Backends load lazily, so `rmbench --help` never loads
+ * ONNX Runtime.
+ */
+import { RmbenchBlockSchema, type RmbenchBlock } from '../model-folder.js';
+import { CLIENT_OPTIONS, type ScorerOption, type ScorerOptions } from '../options.js';
+import type { Backend, BackendContext } from '../types.js';
+import { isRemoteModel, parseRemoteModel, type Engine } from './url.js';
+
+export const BASELINES = ['length'] as const;
+
+/** A backend opened for a model, with the rmbench block that picks and sets up its kind. */
+export interface OpenedBackend {
+  backend: Backend;
+  block: RmbenchBlock;
+  /** The kind when the backend decides it (a baseline); else the block's scorer. */
+  kind?: 'length';
+}
+
+export interface BackendEntry {
+  /** What the model argument looks like, for messages. */
+  readonly label: string;
+  /** The options it takes (any other given option is an error). */
+  readonly options: readonly ScorerOption[];
+  /** Whether it returns one vector per text only (so only kinds that read one such vector run on it). */
+  readonly oneVectorPerText: boolean;
+  open(model: string, options: ScorerOptions, context: BackendContext): Promise<OpenedBackend>;
+}
+
+const DEFAULT_BLOCK = (): RmbenchBlock => RmbenchBlockSchema.parse({});
+
+const REMOTE: Record<Engine, BackendEntry> = {
+  vllm: {
+    label: 'vllm+http://HOST:PORT/MODEL',
+    options: ['tokenizer', 'batchSize', 'serverTemplate', ...CLIENT_OPTIONS],
+    oneVectorPerText: true,
+    async open(model, options, context) {
+      const { backend, folder } = await (await import('./vllm.js')).openVllmBackend(parseRemoteModel(model), options, context);
+      return { backend, block: folder?.rmbench ?? DEFAULT_BLOCK() };
+    },
+  },
+  tei: {
+    label: 'tei+http://HOST:PORT',
+    options: ['tokenizer', 'batchSize', ...CLIENT_OPTIONS],
+    oneVectorPerText: true,
+    async open(model, options, context) {
+      const { backend, folder } = await (await import('./tei.js')).openTeiBackend(parseRemoteModel(model), options, context);
+      return { backend, block: folder?.rmbench ?? DEFAULT_BLOCK() };
+    },
+  },
+  kserve: {
+    label: 'kserve+http://HOST:PORT/MODEL',
+    options: ['tokenizer', 'tokenBudget', ...CLIENT_OPTIONS],
+    oneVectorPerText: false,
+    async open(model, options, context) {
+      const backend = await (await import('./kserve.js')).openKServeBackend(parseRemoteModel(model), options, context);
+      return { backend, block: backend.folder.rmbench };
+    },
+  },
+};
+
+export const LOCAL_OPTIONS: readonly ScorerOption[] = ['dtype', 'device', 'threads', 'tokenBudget', 'batchSize'];
+
+const LOCAL: BackendEntry = {
+  label: 'a model folder',
+  options: LOCAL_OPTIONS,
+  oneVectorPerText: false,
+  async open(model, options, context) {
+    const [{ openOnnxBackend }, { readModelFolder }] = await Promise.all([import('./onnx.js'), import('../model-folder.js')]);
+    const backend = await openOnnxBackend(readModelFolder(model, { dtype: options.dtype }), options, context);
+    return { backend, block: backend.folder.rmbench };
+  },
+};
+
+const BUILTIN: BackendEntry = {
+  label: 'a baseline',
+  options: [],
+  oneVectorPerText: false,
+  async open(model) {
+    const { BuiltinBackend } = await import('./builtin.js');
+    return { backend: new BuiltinBackend({ model, config: {} }), block: DEFAULT_BLOCK(), kind: 'length' };
+  },
+};
+
+/** The backend for a model argument. */
+export function backendFor(model: string): BackendEntry {
+  if (isRemoteModel(model)) return REMOTE[parseRemoteModel(model).engine];
+  return (BASELINES as readonly string[]).includes(model) ? BUILTIN : LOCAL;
+}
