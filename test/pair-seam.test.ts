@@ -36,7 +36,7 @@ class PairBackend implements Backend<[string, string]> {
   async dispose() {}
 }
 
-const pairKind = (orders: 1 | 2): Kind<{ logit: number }> => ({
+const pairKind = (orders: 1 | 2): Kind<{ logit: number; score?: number }> => ({
   name: 'scripted-pairwise',
   description: 'scripted',
   oneVectorPerText: false,

@@ -45,14 +45,14 @@ describe('inspectModel', () => {
     expect(renderInspection(i).join('\n')).toMatch(/scorer bradley-terry[\s\S]*input_ids: int64 \[batch, sequence\][\s\S]*no problems/);
   });
 
-  it('lists a decoder export\'s problem (padding on the wrong side) apart from the fallbacks rmbench handles (missing pad token, double BOS)', async () => {
+  it('warns, as run does, of a decoder export padded on the wrong side, beside the fallbacks rmbench handles (missing pad token, double BOS)', async () => {
     const dir = decoder({ rmbench: { padding_side: 'left', add_special_tokens: true }, variants: ['fp16'], externalData: true });
     const i = await inspectModel(dir);
-    expect(i.problems).toHaveLength(1);
-    expect(i.problems[0]).toMatch(/padding on the left \(config\.json rmbench block\) changes the outputs \(relative difference [\d.e-]+\): padding on the right does not; set rmbench\.padding_side to "right"/);
-    expect(i.warnings).toHaveLength(2);
+    expect(i.problems).toEqual([]);
+    expect(i.warnings).toHaveLength(3);
     expect(i.warnings[0]).toMatch(/no pad_token in tokenizer_config\.json: rmbench pads with eos_token \(id \d+\)/);
     expect(i.warnings[1]).toMatch(/double BOS: the chat template emits <\|begin_of_text\|> and add_special_tokens adds another/);
+    expect(i.warnings[2]).toMatch(/padding on the left \(config\.json rmbench block\) changes the outputs \(relative difference [\d.e-]+\): padding on the right does not, so rmbench run pads on the right; set rmbench\.padding_side to "right" to say so/);
     expect(i.padding!.probe!.right).toBe(0);
     expect(i.padding!.probe!.left).toBeGreaterThan(i.padding!.probe!.tolerance);
     expect(i.bos).toEqual({ token: LLAMA3_BOS, template_emits: true, tokenizer_adds: true, double_bos: true });
@@ -122,15 +122,17 @@ describe('rmbench inspect (subprocess)', () => {
     expect(JSON.parse(j.stdout)).toMatchObject({ kind: 'bradley-terry', problems: [] });
   });
 
-  it('exits 1 listing every problem, without a stack trace; a warning alone does not fail', () => {
-    const r = rmbench(['inspect', decoder({ rmbench: { padding_side: 'left' } }), '--json']);
+  it('exits 1 listing every problem, without a stack trace; warnings alone (a wrong padding side run corrects) do not fail', () => {
+    const armo = join(tempDir(), 'armo');
+    writeArmoModel(armo, { rewards: { good: [1, 0] }, gating: {}, gatingBase: [1, 1], transform: [[1, 0], [0, 1]], rmbench: { outputs: { gating: 'gates' } } });
+    const r = rmbench(['inspect', armo, '--json']);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout)).toMatchObject({ problems: [expect.stringMatching(/^padding on the left/)], warnings: [expect.stringMatching(/^no pad_token/)] });
-    expect(r.stderr).toMatch(/^rmbench: \S+: padding on the left/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ problems: [expect.stringMatching(/^scorer "armorm" needs output "gates"/)] });
+    expect(r.stderr).toMatch(/^rmbench: \S+: scorer "armorm" needs output "gates"/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    const warned = rmbench(['inspect', decoder()]);
+    const warned = rmbench(['inspect', decoder({ rmbench: { padding_side: 'left' } })]);
     expect(warned.code, warned.stderr).toBe(0);
-    expect(warned.stdout).toMatch(/warning: no pad_token[\s\S]*no problems/);
+    expect(warned.stdout).toMatch(/warning: no pad_token[\s\S]*warning: padding on the left[\s\S]*no problems/);
     const missing = rmbench(['inspect', decoder(), '--dtype', 'q8']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/dtype "q8" needs onnx\/model_quantized\.onnx, which is not there/);

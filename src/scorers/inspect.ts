@@ -220,13 +220,12 @@ export async function inspectModel(dir: string, options: InspectOptions = {}): P
         result.padding!.probe = probe;
         const side = text.paddingSide.value;
         const other: Side = side === 'left' ? 'right' : 'left';
-        if (probe[side] > probe.tolerance) {
-          problems.push(
-            `padding on the ${side} (${sourceLabel(text.paddingSide)}) changes the outputs (relative difference ${number(probe[side])}): ` +
-              (probe[other] <= probe.tolerance
-                ? `padding on the ${other} does not; set rmbench.padding_side to "${other}"`
-                : `so does padding on the ${other} (${number(probe[other])}); the graph does not find the last token from attention_mask`),
-          );
+        const changes = `padding on the ${side} (${sourceLabel(text.paddingSide)}) changes the outputs (relative difference ${number(probe[side])})`;
+        // As `rmbench run` does: the other side, when it leaves the outputs alone, is used (a warning); else nothing can be trusted.
+        if (probe[side] > probe.tolerance && probe[other] <= probe.tolerance) {
+          warnings.push(`${changes}: padding on the ${other} does not, so rmbench run pads on the ${other}; set rmbench.padding_side to "${other}" to say so`);
+        } else if (probe[side] > probe.tolerance) {
+          problems.push(`${changes}: so does padding on the ${other} (${number(probe[other])}); the graph does not find the last token from attention_mask`);
         }
       } catch (err) {
         // A UserError names what is wrong with the graph's outputs (e.g. one value per token).

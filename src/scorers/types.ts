@@ -265,6 +265,8 @@ export interface Kind<O extends ResponseOutputs = ResponseOutputs> {
   /** Whether a text engine's one vector per text can feed it (rmbench serve's text routes, vLLM, TEI). */
   readonly oneVectorPerText: boolean;
   open(context: KindContext, read: readonly string[]): KindRun<O>;
+  /** The lines its summary prints under the table and in the HTML report, from the summary's JSON. */
+  reportLines?(report: Record<string, unknown>): string[];
   /** Settings and outputs from the shards' reports, for merge; absent: no summary. */
   restorer?(reports: readonly Record<string, unknown>[]): SummaryRestorer<O>;
   /** The rmbench field that names its outputs, for messages ("rmbench.output", "rmbench.outputs"). */

@@ -71,6 +71,7 @@ export const armorm: Kind<ArmoOutputs> = {
   description: 'multi-objective rewards mixed by prompt-conditioned gating (ArmoRM); the higher score wins',
   oneVectorPerText: false,
   outputsField: 'rmbench.outputs',
+  reportLines: armoReportLines,
   inspect(block, graph) {
     const names = outputNames(block);
     const problems: string[] = [];
@@ -273,17 +274,25 @@ export class ArmoSummary implements SummaryAccumulator<ArmoOutputs> {
       reward_correlation: correlation,
       ...(check ? { score_check: { ...check, tolerance: SCORE_CHECK_TOLERANCE } } : {}),
     };
-    const width = Math.max(9, ...objectives.map((o) => o.length)) + 2;
-    const text = [
-      `ArmoRM objectives over ${n} pairs${transformed ? ' (accuracy of r M)' : ''}:`,
-      `  ${'objective'.padEnd(width)}accuracy  mean gating`,
-      ...objectives.map((name) => {
-        const { accuracy } = perObjective[name]!;
-        const gating = gatingMean[name];
-        return `  ${name.padEnd(width)}${(accuracy === null ? '–' : percent(accuracy)).padStart(8)}  ${(gating == null ? '–' : gating.toFixed(4)).padStart(11)}`;
-      }),
-    ];
-    if (check?.mismatches) text.push(`  score check: ${check.mismatches} of ${check.checked} scores differ from sum_k g_k (r M)_k (largest relative difference ${check.max_relative_difference.toPrecision(3)})`);
-    return { json, text };
+    return { json, text: armoReportLines(json) };
   }
+}
+
+/** The terminal and HTML lines of an ArmoRM report (from its JSON, so a saved run renders the same). */
+function armoReportLines(report: Record<string, unknown>): string[] {
+  const json = report as { pairs: number; objectives: string[]; objective_accuracy: Record<string, { accuracy: number | null; raw_accuracy?: number | null }>; gating_mean: Record<string, number | null>; score_check?: ScoreCheck };
+  const transformed = Object.values(json.objective_accuracy).some((a) => a.raw_accuracy !== undefined);
+  const width = Math.max(9, ...json.objectives.map((o) => o.length)) + 2;
+  const text = [
+    `ArmoRM objectives over ${json.pairs} pairs${transformed ? ' (accuracy of r M)' : ''}:`,
+    `  ${'objective'.padEnd(width)}accuracy  mean gating`,
+    ...json.objectives.map((name) => {
+      const { accuracy } = json.objective_accuracy[name]!;
+      const gating = json.gating_mean[name];
+      return `  ${name.padEnd(width)}${(accuracy === null ? '–' : percent(accuracy)).padStart(8)}  ${(gating == null ? '–' : gating.toFixed(4)).padStart(11)}`;
+    }),
+  ];
+  const check = json.score_check;
+  if (check?.mismatches) text.push(`  score check: ${check.mismatches} of ${check.checked} scores differ from sum_k g_k (r M)_k (largest relative difference ${check.max_relative_difference.toPrecision(3)})`);
+  return text;
 }

@@ -43,6 +43,7 @@ export const gpm: Kind<GpmOutputs> = {
   description: 'a response embedding per response; pairs scored by a skew-symmetric form (general preference)',
   oneVectorPerText: false,
   outputsField: 'rmbench.outputs',
+  reportLines: gpmReportLines,
   inspect(block, graph) {
     const names = outputNames(block);
     const problems: string[] = [];
@@ -130,10 +131,17 @@ export class GpmSummary implements SummaryAccumulator<GpmOutputs> {
       mean_probability: mean({ sum: this.sum, pairs: this.pairs }),
       mean_probability_by_section: Object.fromEntries([...this.sections].map(([section, s]) => [section, mean(s)])),
     };
-    const bySection = [...this.sections.keys()].map((s) => `${s} ${percent(json.mean_probability_by_section[s]!)}`).join(', ');
-    const text = [
-      `GPM (d = ${about.dimension}, lambda ${about.lambda === 'model' ? 'from the prompt head' : 'all ones'}): mean P(chosen beats rejected) at tau ${tau}: ${json.mean_probability === null ? 'n/a' : percent(json.mean_probability)}${bySection ? ` (${bySection})` : ''}`,
-    ];
-    return { json, text };
+    return { json, text: gpmReportLines(json) };
   }
+}
+
+/** The terminal and HTML lines of a GPM report (from its JSON, so a saved run renders the same). */
+function gpmReportLines(report: Record<string, unknown>): string[] {
+  const json = report as { dimension: number | null; lambda: string; tau: number; mean_probability: number | null; mean_probability_by_section: Record<string, number | null> };
+  const bySection = Object.entries(json.mean_probability_by_section)
+    .map(([s, p]) => `${s} ${percent(p!)}`)
+    .join(', ');
+  return [
+    `GPM (d = ${json.dimension}, lambda ${json.lambda === 'model' ? 'from the prompt head' : 'all ones'}): mean P(chosen beats rejected) at tau ${json.tau}: ${json.mean_probability === null ? 'n/a' : percent(json.mean_probability)}${bySection ? ` (${bySection})` : ''}`,
+  ];
 }
