@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
-import { assertSameTokenizer, DpoTokenizer, truncationCounts } from '../src/dpo/tokens.js';
+import { assertSameTokenizer, DpoTokenizer, sequenceTokens, truncationCounts } from '../src/dpo/tokens.js';
 import { readModelFolder } from '../src/scorers/model-folder.js';
 import { loadTextSetup } from '../src/scorers/text-setup.js';
 import { IM_END, IM_START, MISMATCHED_TEMPLATE, OTHER_WORDS, writeCausalLm } from './helpers/causal-lm.js';
@@ -58,6 +58,7 @@ describe('DPO token ids', () => {
       promptTruncated: false,
       responseTruncated: false,
     });
+    expect(sequenceTokens(t, t.sequence('hello', 'hi .'))).toEqual({ prompt: [IM_START, 'user', 'hello', IM_END, IM_START, 'assistant'], response: ['hi', '.', IM_END] });
     const turns = [{ role: 'system', content: 'is good' }, { role: 'user', content: 'why ?' }] as const;
     const seq = t.sequence(turns, 'no');
     expect(seq.ids).toEqual(ids(IM_START, 'system', 'is', 'good', IM_END, IM_START, 'user', 'why', '?', IM_END, IM_START, 'assistant', 'no', IM_END));

@@ -88,6 +88,17 @@ export class DpoTokenizer {
   }
 }
 
+/**
+ * A sequence's tokens as the tokenizer's strings, split where the response starts: what
+ * `rmbench inspect` shows for a sample prompt.
+ */
+export function sequenceTokens(tokenizer: DpoTokenizer, seq: DpoSequence): { prompt: string[]; response: string[] } {
+  const byId = new Map<number, string>();
+  for (const [token, id] of tokenizer.setup.tokenizer.tokenizer.get_vocab() as Map<string, number>) byId.set(id, token);
+  const text = (ids: readonly number[]) => ids.map((id) => byId.get(id) ?? `<id ${id}>`);
+  return { prompt: text(seq.ids.slice(0, seq.responseStart)), response: text(seq.ids.slice(seq.responseStart)) };
+}
+
 /** How many sequences lost the start of their prompt, and how many lost the end of their response. */
 export function truncationCounts(sequences: readonly DpoSequence[]): { promptTruncated: number; responseTruncated: number } {
   return {
