@@ -49,21 +49,25 @@ async function load(name: string, spec: Parameters<typeof writeCausalLm>[1]): Pr
 
 let policy: Loaded;
 let reference: Loaded;
+/** Large logits (hundreds: exp overflows float32 without the max subtracted), opset 18. */
+let sharp: Loaded;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rmbench-dpo-'));
   policy = await load('policy', { seed: 1, positionIds: true, scale: 2 });
   reference = await load('reference', { seed: 2, externalData: true });
+  sharp = await load('sharp', { seed: 3, positionIds: true, scale: 8, opset: 18 });
 });
 afterAll(async () => {
   await policy?.session.release();
   await reference?.session.release();
+  await sharp?.session.release();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('response log-probs', () => {
-  it('equal the float64 batch-1 hand computation for every response, policy (position_ids) and reference (external data)', async () => {
-    for (const model of [policy, reference]) {
+  it('equal the float64 batch-1 hand computation for every response, policy (position_ids), reference (external data), sharp (large logits, opset 18)', async () => {
+    for (const model of [policy, reference, sharp]) {
       const got = await responseLogprobs(model.session, model.info, model.weights.vocabSize, model.sequences, model.options);
       model.sequences.forEach((seq, i) => {
         const expected = referenceResponseLogprob(model.weights, seq.ids, seq.responseStart);
@@ -136,8 +140,8 @@ describe('graphs that are not causal LMs', () => {
   });
 
   it('refuses a graph without attention_mask, and one with inputs rmbench does not feed', () => {
-    const graph = (inputs: string[]) => {
-      const g = new GraphBuilder('not_causal');
+    const graph = (inputs: string[], opset = 17) => {
+      const g = new GraphBuilder('not_causal', opset);
       for (const name of inputs) g.input(name, 'int64', ['batch', 'sequence']);
       g.node('Gather', [g.floats([0, 1, 2, 3, 4, 5], [2, 3]), 'input_ids'], { axis: 0 }, ['logits']);
       g.output('logits', 'float32', ['batch', 'sequence', 3]);
@@ -145,5 +149,6 @@ describe('graphs that are not causal LMs', () => {
     };
     oneLine(() => addTokenLogprobs(graph(['input_ids']), 'a.onnx'), /^a\.onnx: .* but this graph has no attention_mask input;/);
     oneLine(() => addTokenLogprobs(graph(['input_ids', 'attention_mask', 'past_key_values.0.key']), 'b.onnx'), /does not feed \(past_key_values\.0\.key\); export it without past key values/);
+    oneLine(() => addTokenLogprobs(graph(['input_ids', 'attention_mask'], 12), 'c.onnx'), /^c\.onnx: opset 12 is too old; rmbench's log-prob head needs opset 13 or later/);
   });
 });

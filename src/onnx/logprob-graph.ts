@@ -87,7 +87,7 @@ export function addTokenLogprobs(modelBytes: Uint8Array, source: string): { mode
     throw new UserError(`${source}: output "${LOGITS}" is [${dims.map(dimText).join(', ')}] (rank ${dims.length}); a causal LM returns logits [batch, sequence, vocab]`);
   }
   const opset = Number((model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0);
-  if (opset < 11) throw new UserError(`${source}: opset ${opset} is too old (GatherElements needs 11 or later)`);
+  if (opset < 13) throw new UserError(`${source}: opset ${opset} is too old; rmbench's log-prob head needs opset 13 or later (re-export the model)`);
 
   const nodes = graph.node ?? (graph.node = []);
   const inits = graph.initializer ?? (graph.initializer = []);
@@ -101,16 +101,13 @@ export function addTokenLogprobs(modelBytes: Uint8Array, source: string): { mode
     nodes.push({ opType: 'Cast', name: 'rmbench_logits_to_float', input: [LOGITS], output: ['rmbench_logits_f32'], attribute: [intAttr('to', DT.FLOAT)] });
     scores = 'rmbench_logits_f32';
   }
-  // Reduce and Unsqueeze/Squeeze took their axes as attributes before opsets 18 and 13.
+  // ReduceLogSumExp takes its axes as an input from opset 18, as an attribute before.
   nodes.push(
     opset >= 18
       ? { opType: 'ReduceLogSumExp', name: 'rmbench_logsumexp', input: [scores, axesLast.name], output: ['rmbench_logsumexp'], attribute: [intAttr('keepdims', 1)] }
       : { opType: 'ReduceLogSumExp', name: 'rmbench_logsumexp', input: [scores], output: ['rmbench_logsumexp'], attribute: [intAttr('keepdims', 1), intsAttr('axes', [-1])] },
   );
-  const axisOp = (op: 'Unsqueeze' | 'Squeeze', input: string, output: string) =>
-    opset >= 13
-      ? { opType: op, name: `rmbench_${output}`, input: [input, axesLast.name], output: [output] }
-      : { opType: op, name: `rmbench_${output}`, input: [input], output: [output], attribute: [intsAttr('axes', [-1])] };
+  const axisOp = (op: 'Unsqueeze' | 'Squeeze', input: string, output: string) => ({ opType: op, name: `rmbench_${output}`, input: [input, axesLast.name], output: [output] });
   nodes.push(
     axisOp('Unsqueeze', TARGET_IDS, 'rmbench_target_index'),
     { opType: 'GatherElements', name: 'rmbench_target_logit', input: [scores, 'rmbench_target_index'], output: ['rmbench_target_logit'], attribute: [intAttr('axis', -1)] },

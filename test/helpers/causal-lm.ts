@@ -40,6 +40,8 @@ export interface CausalLmSpec {
   externalData?: boolean;
   /** 2: logits summed over the sequence, [batch, vocab] (a wrong export). */
   logitsRank?: 2 | 3;
+  /** The graph's opset (default 17). */
+  opset?: number;
   /** Extra tokenizer_config.json fields (model_max_length, padding_side...). */
   tokenizerConfig?: Record<string, unknown>;
 }
@@ -86,8 +88,8 @@ export function causalLmWeights(vocabSize: number, spec: Pick<CausalLmSpec, 'see
 }
 
 /** The causal-LM graph over given weights; inputs input_ids, attention_mask (and position_ids). */
-export function causalLmGraph(w: Omit<CausalLmWeights, 'vocab'>, spec: Pick<CausalLmSpec, 'positionIds' | 'float16' | 'logitsRank'> = {}): GraphBuilder {
-  const g = new GraphBuilder('tiny_causal_lm');
+export function causalLmGraph(w: Omit<CausalLmWeights, 'vocab'>, spec: Pick<CausalLmSpec, 'positionIds' | 'float16' | 'logitsRank' | 'opset'> = {}): GraphBuilder {
+  const g = new GraphBuilder('tiny_causal_lm', spec.opset);
   const ids = g.input('input_ids', 'int64', ['batch', 'sequence']);
   const mask = g.input('attention_mask', 'int64', ['batch', 'sequence']);
   const e = g.node('Gather', [g.init('embedding', { type: 'float32', dims: [w.vocabSize, w.hidden], data: w.embedding }), ids], { axis: 0 });
