@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as ort from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
 import { GraphBuilder } from '../src/onnx/graph.js';
 import { addTokenLogprobs, openLogprobSession, type CausalLmGraphInfo } from '../src/onnx/logprob-graph.js';
 import { dpoReward, logitsTokenBudget, referenceFreeReward, responseLogprobs, type LogprobRunOptions } from '../src/dpo/logprobs.js';
@@ -17,6 +18,8 @@ import { loadTextSetup } from '../src/scorers/text-setup.js';
 import type { Prompt } from '../src/subsets/types.js';
 import { referenceResponseLogprob, writeCausalLm, type CausalLmWeights } from './helpers/causal-lm.js';
 import { UserError } from '../src/errors.js';
+
+const { onnx } = onnxProto;
 
 const PAIRS: [Prompt, string][] = [
   ['hello', 'hi .'],
@@ -139,7 +142,7 @@ describe('graphs that are not causal LMs', () => {
     oneLine(() => addTokenLogprobs(readFileSync(path), path), /model\.onnx: output "logits" is \[batch, \d+\] \(rank 2\); a causal LM returns logits \[batch, sequence, vocab\]/);
   });
 
-  it('refuses a graph without attention_mask, and one with inputs rmbench does not feed', () => {
+  it('refuses a graph without attention_mask, with inputs rmbench does not feed, with undeclared logits, or too old', () => {
     const graph = (inputs: string[], opset = 17) => {
       const g = new GraphBuilder('not_causal', opset);
       for (const name of inputs) g.input(name, 'int64', ['batch', 'sequence']);
@@ -149,6 +152,9 @@ describe('graphs that are not causal LMs', () => {
     };
     oneLine(() => addTokenLogprobs(graph(['input_ids']), 'a.onnx'), /^a\.onnx: .* but this graph has no attention_mask input;/);
     oneLine(() => addTokenLogprobs(graph(['input_ids', 'attention_mask', 'past_key_values.0.key']), 'b.onnx'), /does not feed \(past_key_values\.0\.key\); export it without past key values/);
+    const shapeless = onnx.ModelProto.decode(graph(['input_ids', 'attention_mask']));
+    delete shapeless.graph!.output![0]!.type!.tensorType!.shape;
+    oneLine(() => addTokenLogprobs(onnx.ModelProto.encode(shapeless).finish(), 'd.onnx'), /^d\.onnx: output "logits" declares no shape;/);
     oneLine(() => addTokenLogprobs(graph(['input_ids', 'attention_mask'], 12), 'c.onnx'), /^c\.onnx: opset 12 is too old; rmbench's log-prob head needs opset 13 or later/);
   });
 });

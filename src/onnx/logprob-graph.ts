@@ -82,7 +82,10 @@ export function addTokenLogprobs(modelBytes: Uint8Array, source: string): { mode
   if (elem !== DT.FLOAT && elem !== DT.FLOAT16) {
     throw new UserError(`${source}: output "${LOGITS}" has element type ${elem === undefined || elem === null ? 'undeclared' : (DT[elem] ?? elem)}; expected float32 or float16`);
   }
-  const dims: Dims = tensorType?.shape?.dim ?? [];
+  if (!tensorType?.shape) {
+    throw new UserError(`${source}: output "${LOGITS}" declares no shape; rmbench needs logits declared [batch, sequence, vocab] to attach its log-prob head (re-export the model)`);
+  }
+  const dims: Dims = tensorType.shape.dim ?? [];
   if (dims.length !== 3) {
     throw new UserError(`${source}: output "${LOGITS}" is [${dims.map(dimText).join(', ')}] (rank ${dims.length}); a causal LM returns logits [batch, sequence, vocab]`);
   }
