@@ -96,12 +96,17 @@ describe('response log-probs', () => {
   it('give the DPO and reference-free rewards from the sums', async () => {
     const p = await responseLogprobs(policy.session, policy.info, policy.weights.vocabSize, policy.sequences, policy.options);
     const r = await responseLogprobs(reference.session, reference.info, reference.weights.vocabSize, reference.sequences, reference.options);
-    policy.sequences.forEach((seq, i) => {
-      const expected = 0.1 * (referenceResponseLogprob(policy.weights, seq.ids, seq.responseStart) - referenceResponseLogprob(reference.weights, seq.ids, seq.responseStart));
-      expect(Math.abs(dpoReward(0.1, p[i]!, r[i]!) - expected)).toBeLessThan(2e-4);
+    const expected = policy.sequences.map((seq) => 0.1 * (referenceResponseLogprob(policy.weights, seq.ids, seq.responseStart) - referenceResponseLogprob(reference.weights, seq.ids, seq.responseStart)));
+    const rewards = policy.sequences.map((_, i) => dpoReward(0.1, p[i]!, r[i]!));
+    rewards.forEach((reward, i) => {
+      expect(Math.abs(reward - expected[i]!)).toBeLessThan(2e-4);
       expect(referenceFreeReward('sum', p[i]!)).toBe(p[i]!.sum);
       expect(referenceFreeReward('avg', p[i]!)).toBe(p[i]!.sum / p[i]!.tokens);
     });
+    // Every pair of responses is decided as the float64 rewards decide it: no decision flips.
+    for (let i = 0; i < rewards.length; i++) {
+      for (let j = 0; j < rewards.length; j++) expect(rewards[i]! > rewards[j]!).toBe(expected[i]! > expected[j]!);
+    }
   });
 
   it('run float16 logits in float32 after the cast', async () => {
