@@ -3,8 +3,9 @@
  * sequences are padded (either side) into batches, the session returns next-token log-probs
  * [batch, sequence], and each response's are summed in float64 over its own tokens only.
  *
- * Feeds: input_ids (pad id where padded); attention_mask from the lengths; position_ids = a
- * token's index among its row's real tokens (0 at padding), so positions never depend on padding;
+ * Feeds (padSequences, as every graph backend pads): input_ids (pad id where padded); attention_mask
+ * from the lengths; position_ids = a token's index among its row's real tokens, so positions never
+ * depend on padding;
  * target_ids[b, t] = input_ids[b, t + 1] (0 where nothing follows: never summed).
  * log π(y|x) = sum over response tokens y_i at index i of token_logprobs[b, i - 1].
  *
@@ -15,6 +16,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../errors.js';
+import { padSequences } from '../scorers/backends/graph-tensors.js';
 import { planBatches } from '../scorers/batching.js';
 import type { Side } from '../scorers/tokenize.js';
 import { TARGET_IDS, TOKEN_LOGPROBS, type CausalLmGraphInfo } from '../onnx/logprob-graph.js';
@@ -47,26 +49,35 @@ export function logitsTokenBudget(graph: Pick<CausalLmGraphInfo, 'logitsType'>, 
 
 /** The int64 feeds of one batch, padded to its longest sequence on `side`. */
 export function logprobFeeds(batch: readonly DpoSequence[], side: Side, padTokenId: number, inputNames: readonly string[]) {
-  const length = Math.max(...batch.map((s) => s.ids.length));
+  const { ids, mask, positions, length } = padSequences(batch.map((s) => s.ids), side, padTokenId);
   const size = batch.length;
-  const ids = new BigInt64Array(size * length).fill(BigInt(padTokenId));
-  const mask = new BigInt64Array(size * length);
-  const positions = new BigInt64Array(size * length);
   const targets = new BigInt64Array(size * length);
   const offsets = batch.map((seq, b) => {
     const start = side === 'left' ? length - seq.ids.length : 0;
-    seq.ids.forEach((id, t) => {
-      ids[b * length + start + t] = BigInt(id);
-      mask[b * length + start + t] = 1n;
-      positions[b * length + start + t] = BigInt(t);
-      if (t > 0) targets[b * length + start + t - 1] = BigInt(id);
-    });
+    for (let t = 1; t < seq.ids.length; t++) targets[b * length + start + t - 1] = BigInt(seq.ids[t]!);
     return start;
   });
   const tensor = (data: BigInt64Array) => new ort.Tensor('int64', data, [size, length]);
   const feeds: Record<string, ort.Tensor> = { input_ids: tensor(ids), attention_mask: tensor(mask), [TARGET_IDS]: tensor(targets) };
   if (inputNames.includes('position_ids')) feeds.position_ids = tensor(positions);
   return { feeds, length, offsets };
+}
+
+/** Log-probs of one batch's responses, in batch order (the batch is run as given, in one pass). */
+export async function batchLogprobs(session: ort.InferenceSession, batch: readonly DpoSequence[], options: Pick<LogprobRunOptions, 'paddingSide' | 'padTokenId'>): Promise<ResponseLogprob[]> {
+  const { feeds, length, offsets } = logprobFeeds(batch, options.paddingSide, options.padTokenId, session.inputNames);
+  const output = (await session.run(feeds, [TOKEN_LOGPROBS]))[TOKEN_LOGPROBS]!;
+  if (output.type !== 'float32' || output.dims.length !== 2 || output.dims[0] !== batch.length || output.dims[1] !== length) {
+    throw new UserError(`${TOKEN_LOGPROBS} came back ${output.type} [${output.dims.join(', ')}], expected float32 [${batch.length}, ${length}]: the graph's logits are not [batch, sequence, vocab]`);
+  }
+  const values = output.data as Float32Array;
+  return batch.map((seq, b) => {
+    let sum = 0;
+    const row = b * length + offsets[b]!;
+    for (let t = seq.responseStart; t < seq.ids.length; t++) sum += values[row + t - 1]!;
+    const tokens = seq.ids.length - seq.responseStart;
+    return { sum, mean: sum / tokens, tokens };
+  });
 }
 
 /**
@@ -83,20 +94,8 @@ export async function responseLogprobs(
   const results: ResponseLogprob[] = new Array(sequences.length);
   const budget = logitsTokenBudget(graph, vocabSize, options.logitsBudgetBytes);
   for (const { indices } of planBatches(sequences.map((s) => s.ids.length), budget)) {
-    const batch = indices.map((i) => sequences[i]!);
-    const { feeds, length, offsets } = logprobFeeds(batch, options.paddingSide, options.padTokenId, session.inputNames);
-    const output = (await session.run(feeds, [TOKEN_LOGPROBS]))[TOKEN_LOGPROBS]!;
-    if (output.type !== 'float32' || output.dims.length !== 2 || output.dims[0] !== batch.length || output.dims[1] !== length) {
-      throw new UserError(`${TOKEN_LOGPROBS} came back ${output.type} [${output.dims.join(', ')}], expected float32 [${batch.length}, ${length}]: the graph's logits are not [batch, sequence, vocab]`);
-    }
-    const values = output.data as Float32Array;
-    batch.forEach((seq, b) => {
-      let sum = 0;
-      const row = b * length + offsets[b]!;
-      for (let t = seq.responseStart; t < seq.ids.length; t++) sum += values[row + t - 1]!;
-      const tokens = seq.ids.length - seq.responseStart;
-      results[indices[b]!] = { sum, mean: sum / tokens, tokens };
-    });
+    const got = await batchLogprobs(session, indices.map((i) => sequences[i]!), options);
+    indices.forEach((i, b) => (results[i] = got[b]!));
   }
   return results;
 }
@@ -112,4 +111,18 @@ export type ReferenceFree = (typeof REFERENCE_FREE)[number];
 /** Reference-free reward: the response's summed log-prob, or its per-token mean. */
 export function referenceFreeReward(kind: ReferenceFree, policy: ResponseLogprob): number {
   return kind === 'sum' ? policy.sum : policy.mean;
+}
+
+/**
+ * A float64 as two float32 values [hi, lo], hi + lo = x to about 1e-14 relative: the runner and
+ * the score cache hold float32 rows, and a summed log-prob keeps its float64 digits through them.
+ */
+export function float64Pair(x: number): Float32Array {
+  const hi = Math.fround(x);
+  return Float32Array.of(hi, x - hi);
+}
+
+/** The float64 of float64Pair's [hi, lo]. */
+export function fromFloat64Pair(values: ArrayLike<number>): number {
+  return values[0]! + values[1]!;
 }

@@ -68,6 +68,11 @@ export class DpoTokenizer {
 
   sequence(prompt: Prompt, response: string): DpoSequence {
     const { promptText, responseText } = this.texts(prompt, response);
+    return this.sequenceOfTexts(promptText, responseText);
+  }
+
+  /** The sequence of a prompt_text and the rest of its full_text (as texts() split them). */
+  sequenceOfTexts(promptText: string, responseText: string): DpoSequence {
     // The prompt keeps its end, the response its start: the parts a truncated sequence keeps.
     const promptIds = this.bare.encode(promptText, 'left');
     const responseIds = this.bare.encode(responseText, 'right');

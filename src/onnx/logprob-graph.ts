@@ -24,6 +24,7 @@ import { dirname } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { UserError } from '../errors.js';
+import { openSession, type Device } from '../scorers/onnx-session.js';
 
 const { onnx } = onnxProto;
 const DT = onnx.TensorProto.DataType;
@@ -136,14 +137,17 @@ export function addTokenLogprobs(modelBytes: Uint8Array, source: string): { mode
 }
 
 export interface LogprobSessionOptions {
-  /** Execution providers in order (default cpu). */
-  executionProviders?: readonly string[];
+  /** Execution provider (default cpu; an unavailable one falls back to cpu with a warning). */
+  device?: Device;
   threads?: number;
+  onWarning?: (message: string) => void;
 }
 
 export interface LogprobSession {
   session: ort.InferenceSession;
   info: CausalLmGraphInfo;
+  /** The device the session runs on. */
+  device: Device;
 }
 
 /**
@@ -152,15 +156,12 @@ export interface LogprobSession {
  */
 export async function openLogprobSession(onnxPath: string, options: LogprobSessionOptions = {}): Promise<LogprobSession> {
   const { model, info } = addTokenLogprobs(readFileSync(onnxPath), onnxPath);
-  try {
-    const session = await ort.InferenceSession.create(model, {
-      executionProviders: [...(options.executionProviders ?? ['cpu'])],
-      graphOptimizationLevel: 'all',
-      ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
-      extra: { session: { model_external_initializers_file_folder_path: dirname(onnxPath) } },
-    });
-    return { session, info };
-  } catch (err) {
-    throw new UserError(`${onnxPath}: ONNX Runtime cannot load this model with rmbench's log-prob head (${(err as Error).message.split('\n')[0]})`);
-  }
+  const { session, device } = await openSession(`${onnxPath} (with rmbench's log-prob head)`, {
+    model,
+    device: options.device ?? 'cpu',
+    threads: options.threads,
+    onWarning: options.onWarning,
+    extra: { session: { model_external_initializers_file_folder_path: dirname(onnxPath) } },
+  });
+  return { session, info, device };
 }
