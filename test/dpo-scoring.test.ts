@@ -83,7 +83,12 @@ describe('cache and shards', () => {
   it('shards merged equal the unsharded run, diagnostics included', async () => {
     const scorer = { reference: join(f.dir, 'reference') };
     const whole = await score('policy', { scorer });
-    const shards = await Promise.all([1, 2].map(async (index) => ({ path: `shard-${index}`, ...(await score('policy', { scorer, shard: { index, count: 2 } })) })));
+    const shards = await Promise.all(
+      [1, 2].map(async (index) => {
+        const { results, pairs: outcomes } = await score('policy', { scorer, shard: { index, count: 2 } });
+        return { path: `shard-${index}`, results: { ...results, scores_file: `shard-${index}.scores.jsonl` }, pairs: outcomes };
+      }),
+    );
     const merged = mergeShards(shards, { manifest: f.manifest });
     const byKey = (outcomes: readonly ItemOutcome[]) => Object.fromEntries(outcomes.map((o) => [o.key, o]));
     expect(byKey(merged.pairs)).toEqual(byKey(whole.pairs));
