@@ -11,8 +11,10 @@ import { UserError } from '../src/errors.js';
 import { run, type RunOptions } from '../src/bench/run.js';
 import { mergeShards } from '../src/bench/merge.js';
 import { createScorer } from '../src/scorers/index.js';
+import { inspectModel, renderInspection } from '../src/scorers/inspect.js';
+import { SAMPLE } from '../src/dpo/inspect.js';
 import type { ItemOutcome, PairOutcome } from '../src/report/schema.js';
-import { writeCausalLm } from './helpers/causal-lm.js';
+import { MISMATCHED_TEMPLATE, referenceResponseLogprob, writeCausalLm } from './helpers/causal-lm.js';
 import { expectedLogprobs, ROWS, SUITE, within, writeDpoFixture, type DpoFixture } from './helpers/dpo-suite.js';
 import { tempDir } from './helpers/suite.js';
 
@@ -112,5 +114,32 @@ describe('bad settings: one-line errors', () => {
     await expectUserError(createScorer(bare), /bare: a DPO policy needs --reference DIR or --reference-free sum\|avg/);
     writeCausalLm(join(f.dir, 'rank2'), { seed: 5, logitsRank: 2 });
     await expectUserError(createScorer(join(f.dir, 'rank2'), { referenceFree: 'sum' }), /rank2\/onnx\/model\.onnx: output "logits" is \[batch, \d+\] \(rank 2\); a causal LM returns logits \[batch, sequence, vocab\]/);
+  });
+});
+
+describe('rmbench inspect on a causal-LM folder', () => {
+  it('shows the vocab, logits shape, inputs and the sample split into prompt and response tokens, with its log-prob', async () => {
+    const i = await inspectModel(join(f.dir, 'policy'));
+    expect(i.problems).toEqual([]);
+    expect(i.kind).toBe('dpo');
+    const vocab = f.policy.vocab.size;
+    expect(i.causal_lm).toMatchObject({ vocab_size: { graph: vocab, tokenizer: vocab }, logits: { shape: ['batch', 'sequence', vocab], type: 'float32' }, inputs: ['input_ids', 'attention_mask', 'position_ids'], opset: 17 });
+    // Word-level vocabulary: words it lacks read as [UNK]; newlines are not tokens.
+    const words = (text: string) => text.replace(/([?.])/g, ' $1').split(' ').map((w) => (f.policy.vocab.has(w.toLowerCase()) ? w.toLowerCase() : '[UNK]'));
+    const prompt = ['<|im_start|>', 'user', ...words(SAMPLE.prompt), '<|im_end|>', '<|im_start|>', 'assistant'];
+    const response = [...words(SAMPLE.response), '<|im_end|>'];
+    expect(i.causal_lm!.sample).toMatchObject({ prompt_tokens: prompt, response_tokens: response });
+    const ids = [...prompt, ...response].map((t) => f.policy.vocab.get(t)!);
+    expect(within(i.causal_lm!.sample!.logprob!, referenceResponseLogprob(f.policy, ids, prompt.length))).toBe(true);
+    const text = renderInspection(i).join('\n');
+    expect(text).toContain(`causal LM: vocab ${vocab} (graph) / ${vocab} (tokenizer); logits float32 [batch, sequence, ${vocab}]`);
+    expect(text).toContain(`response tokens (${response.length}, scored)`);
+  });
+
+  it('reports a template that renders the prompt differently once a response is appended as a problem', async () => {
+    writeCausalLm(join(f.dir, 'mismatched'), { seed: 4, chatTemplate: MISMATCHED_TEMPLATE });
+    const i = await inspectModel(join(f.dir, 'mismatched'));
+    expect(i.problems).toHaveLength(1);
+    expect(i.problems[0]).toMatch(/chat_template renders the prompt differently once a response is appended/);
   });
 });
