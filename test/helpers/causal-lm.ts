@@ -42,6 +42,8 @@ export interface CausalLmSpec {
   logitsRank?: 2 | 3;
   /** The graph's opset (default 17). */
   opset?: number;
+  /** Logits over this many ids (default: the tokenizer's vocabulary; larger for benchmarks at a real vocab size). */
+  vocabSize?: number;
   /** Extra tokenizer_config.json fields (model_max_length, padding_side...). */
   tokenizerConfig?: Record<string, unknown>;
 }
@@ -123,10 +125,10 @@ export function writeCausalLm(dir: string, spec: CausalLmSpec): CausalLmWeights 
     chatTemplate: spec.chatTemplate ?? CHATML_TEMPLATE,
     config: spec.tokenizerConfig,
   });
-  const weights = causalLmWeights(vocab.size, spec);
+  const weights = causalLmWeights(spec.vocabSize ?? vocab.size, spec);
   mkdirSync(join(dir, 'onnx'), { recursive: true });
   causalLmGraph(weights, spec).save(join(dir, 'onnx', 'model.onnx'), spec.externalData ? { externalDataFile: 'model.onnx_data', externalDataThreshold: 64 } : {});
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'llama', architectures: ['LlamaForCausalLM'], vocab_size: vocab.size }));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'llama', architectures: ['LlamaForCausalLM'], vocab_size: weights.vocabSize }));
   return { vocab, ...weights };
 }
 
