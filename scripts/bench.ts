@@ -16,17 +16,15 @@
  * file's "Speed" section (scripts/benchmarks-doc.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import onnxProto from 'onnx-proto';
-import * as ort from 'onnxruntime-node';
 import type { RunOptions } from '../src/bench/run.js';
 import type { Results } from '../src/report/schema.js';
 import { readModelFolder } from '../src/scorers/model-folder.js';
-import { GraphBuilder } from '../src/onnx/graph.js';
 import { writeSection } from './benchmarks-doc.js';
+import { denseFlopsPerToken, matmulRate } from './flop-bound.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -40,45 +38,6 @@ const { values: args } = parseArgs({
 });
 const repeats = Number(args.repeats);
 const model = resolve(args.model!);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/** Dense FLOPs per token: 2*K*N for every MatMul/Gemm whose second input is a [K, N] initializer. */
-function denseFlopsPerToken(onnxPath: string): { flops: number; matmuls: number } {
-  const m = onnxProto.onnx.ModelProto.decode(readFileSync(onnxPath));
-  const dims = new Map(m.graph!.initializer!.map((t) => [t.name!, (t.dims as number[]).map(Number)]));
-  let flops = 0;
-  let matmuls = 0;
-  for (const node of m.graph!.node!) {
-    if (node.opType !== 'MatMul' && node.opType !== 'Gemm') continue;
-    const w = dims.get(node.input![1]!);
-    if (!w || w.length !== 2) continue;
-    flops += 2 * w[0]! * w[1]!;
-    matmuls++;
-  }
-  return { flops, matmuls };
-}
-
-/** float32 GFLOP/s of one 2048^3 MatMul through onnxruntime-node (median of 5 after a warm-up). */
-async function matmulRate(threads?: number): Promise<number> {
-  const n = 2048;
-  const g = new GraphBuilder('matmul');
-  g.input('a', 'float32', [n, n]);
-  g.input('b', 'float32', [n, n]);
-  g.node('MatMul', ['a', 'b'], {}, ['c']);
-  g.output('c', 'float32', [n, n]);
-  const session = await ort.InferenceSession.create(g.build().model, threads ? { intraOpNumThreads: threads } : {});
-  const data = Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 1000) / 1000);
-  const feeds = { a: new ort.Tensor('float32', data, [n, n]), b: new ort.Tensor('float32', data, [n, n]) };
-  await session.run(feeds);
-  const times: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const t0 = performance.now();
-    await session.run(feeds);
-    times.push(performance.now() - t0);
-  }
-  await session.release();
-  return (2 * n ** 3) / (median(times) / 1000) / 1e9;
-}
 
 interface Measured {
   label: string;

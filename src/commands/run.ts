@@ -20,6 +20,17 @@ function positiveSeconds(value: string): number {
   return n;
 }
 
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
+  return n;
+}
+
+function referenceFree(value: string): 'sum' | 'avg' {
+  if (value !== 'sum' && value !== 'avg') throw new InvalidArgumentError(`expected sum or avg, got "${value}"`);
+  return value;
+}
+
 function parseShard(value: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(value);
   const [index, count] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
@@ -53,6 +64,9 @@ export function register(program: Command): void {
     .option('--retries <n>', 'remote engines: retries after a 429, 5xx, timeout or connection error (default 4)', nonNegativeInt)
     .option('--retry-backoff <ms>', 'remote engines: first retry delay, doubled each retry (default 500)', nonNegativeInt)
     .option('--server-template', 'vLLM: send each conversation as messages and let the server apply its chat template')
+    .option('--reference <dir>', 'DPO: the reference causal-LM folder; scores a causal-LM policy folder by beta * (log pi - log pi_ref) (docs/dpo.md)')
+    .option('--beta <x>', 'DPO: beta of the implicit reward (default 0.1)', positiveNumber)
+    .option('--reference-free <sum|avg>', 'DPO without a reference: the response\'s summed log-prob, or its per-token mean', referenceFree)
     .action(async (model: string, o) => {
       // A default model's name (not a folder here) is its folder: models/ of a clone, else built into the cache.
       if (isDefaultModel(model) && !existsSync(model)) {
@@ -105,6 +119,9 @@ export function register(program: Command): void {
             retries: o.retries,
             retryBackoffMs: o.retryBackoff,
             serverTemplate: o.serverTemplate,
+            reference: o.reference,
+            beta: o.beta,
+            referenceFree: o.referenceFree,
           },
           cacheDir: o.cache ? (o.cacheDir ?? defaultCacheDir()) : undefined,
           onProgress: bar?.update,

@@ -16,8 +16,8 @@ import type { BackendContext, ResponseScorer, Scorer } from './types.js';
  * the backend does not take are a one-line error.
  */
 export async function createScorer(model: string, options: ScorerOptions & BackendContext = {}): Promise<Scorer> {
-  const entry = backendFor(model);
   const { cacheDir, onWarning, ...given } = options;
+  const entry = backendFor(model, given);
   const parsed = parseScorerOptions(given, entry.options, `${model.includes('://') ? model : `"${model}"`} (${entry.label})`);
   const { backend, block, kind: fixed } = await entry.open(model, parsed, { cacheDir, onWarning });
   try {

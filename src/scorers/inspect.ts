@@ -7,6 +7,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type * as ort from 'onnxruntime-node';
+import { inspectCausalLm, isCausalLmFolder, renderCausalLm, type CausalLmInspection } from '../dpo/inspect.js';
 import { UserError, errorMessage } from '../errors.js';
 import { DEFAULT_TOKEN_BUDGET, GraphBackend } from './backends/graph.js';
 import { inputProblems, sequenceAxisProblem } from './backends/graph-tensors.js';
@@ -67,6 +68,8 @@ export interface Inspection {
   } | null;
   pad_token: { token: string | null; id: number; source: string; config_pad_token_id: number | null } | null;
   bos: { token: string | null; template_emits: boolean | null; tokenizer_adds: boolean; double_bos: boolean } | null;
+  /** A causal-LM folder (DPO): vocab, logits, and a sample's prompt/response token split. */
+  causal_lm?: CausalLmInspection;
   /** Things that make runs fail or change their scores: `rmbench inspect` exits 1. */
   problems: string[];
   /** Fallbacks rmbench handles the way Hugging Face does (the run is right); the folder could make them explicit. */
@@ -188,6 +191,7 @@ export async function inspectModel(dir: string, options: InspectOptions = {}): P
     if (text.maxLength.value === null) notes.push('no max length (model_max_length, max_position_embeddings, rmbench.max_length): texts are never truncated');
   }
 
+  if (isCausalLmFolder(folder)) return { ...result, kind: 'dpo', kind_outputs: [], causal_lm: await inspectCausalLm(folder, text, options.device ?? 'cpu', problems, notes) };
   let opened: Awaited<ReturnType<typeof openSession>> | undefined;
   try {
     opened = await openSession(folder.onnxPath, { device: options.device ?? 'cpu', onWarning: (m) => notes.push(m) });
@@ -270,6 +274,7 @@ export function renderInspection(i: Inspection): string[] {
     const p = i.padding.probe;
     lines.push(`  padding side: ${i.padding.side.value}${from(i.padding.side)}${p ? `; probe (relative change when padded): left ${number(p.left)}, right ${number(p.right)} (tolerance ${p.tolerance})` : ''}`);
   }
+  if (i.causal_lm) lines.push(...renderCausalLm(i.causal_lm));
   for (const note of i.notes) lines.push(`  note: ${note}`);
   for (const warning of i.warnings) lines.push(`  warning: ${warning}`);
   lines.push(i.problems.length ? `  ${i.problems.length} problem${i.problems.length > 1 ? 's' : ''}:` : '  no problems');

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { UserError, ValidationError } from '../errors.js';
 import { TEXT_FORMATS } from './format.js';
 
-export const SCORER_KINDS = ['bradley-terry', 'armorm', 'gpm'] as const;
+export const SCORER_KINDS = ['bradley-terry', 'armorm', 'gpm', 'dpo'] as const;
 export type ScorerKind = (typeof SCORER_KINDS)[number];
 
 /** Weight variants, named as transformers.js and optimum name the files. */
@@ -28,6 +28,7 @@ export const KIND_OUTPUTS = {
   'bradley-terry': { score: 'logits' },
   armorm: { rewards: 'rewards', gating: 'gating_output', score: 'score' },
   gpm: { embedding: 'embedding', lambda: 'lambda' },
+  dpo: { policy_logprob: 'policy_logprob', policy_tokens: 'policy_tokens', reference_logprob: 'reference_logprob', truncation: 'truncation' },
 } as const satisfies Record<ScorerKind, Record<string, string>>;
 
 /** Fields that only some kinds read; anything else applies to every kind. */
@@ -40,6 +41,9 @@ const KIND_FIELDS: Record<string, readonly ScorerKind[]> = {
   verbosity_penalties: ['armorm'],
   verbosity_objective: ['armorm'],
   tau: ['gpm'],
+  reference: ['dpo'],
+  beta: ['dpo'],
+  reference_free: ['dpo'],
 };
 
 export const RmbenchBlockSchema = z
@@ -66,6 +70,12 @@ export const RmbenchBlockSchema = z
     verbosity_objective: z.union([z.number().int().nonnegative(), z.string()]).optional(),
     /** GPM: temperature of P(a beats b) = sigmoid(s(a, b) / tau) (default 0.1). */
     tau: z.number().positive().optional(),
+    /** DPO: the reference model's folder, relative to this folder. */
+    reference: z.string().min(1).optional(),
+    /** DPO: beta of the implicit reward beta * (log pi - log pi_ref) (default 0.1). */
+    beta: z.number().positive().optional(),
+    /** DPO without a reference: the response's summed log-prob ("sum") or its per-token mean ("avg"). */
+    reference_free: z.enum(['sum', 'avg']).optional(),
     max_length: z.number().int().positive().optional(),
     /** "left" drops the start of a long text and keeps the response at its end. */
     truncation_side: z.enum(['left', 'right']).optional(),

@@ -26,25 +26,35 @@ export function parseDevice(value: string): Device {
   throw new UserError(`unknown device "${value}" (expected one of: ${DEVICES.join(', ')})`);
 }
 
-async function create(path: string, device: Device, threads?: number): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(path, {
+/** ONNX Runtime session options beyond the device and threads (e.g. where external data lives). */
+export type ExtraSessionOptions = ort.InferenceSession.SessionOptions['extra'];
+
+async function create(model: string | Uint8Array, device: Device, threads?: number, extra?: ExtraSessionOptions): Promise<ort.InferenceSession> {
+  const options: ort.InferenceSession.SessionOptions = {
     executionProviders: [device],
     graphOptimizationLevel: 'all',
     ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
-  });
+    ...(extra ? { extra } : {}),
+  };
+  return typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options);
 }
 
-export async function openSession(path: string, options: SessionOptions): Promise<OpenedSession> {
+/**
+ * A session on the requested device, else on cpu with a warning. `model` is the .onnx path, or the
+ * model's bytes with `path` naming it in errors (a graph rmbench extended in memory).
+ */
+export async function openSession(path: string, options: SessionOptions & { model?: Uint8Array; extra?: ExtraSessionOptions }): Promise<OpenedSession> {
+  const model = options.model ?? path;
   if (options.device !== 'cpu') {
     try {
-      return { session: await create(path, options.device, options.threads), device: options.device };
+      return { session: await create(model, options.device, options.threads, options.extra), device: options.device };
     } catch (err) {
       const reason = (err as Error).message.split('\n')[0];
       options.onWarning?.(`device "${options.device}" is unavailable (${reason}); running on cpu instead`);
     }
   }
   try {
-    return { session: await create(path, 'cpu', options.threads), device: 'cpu' };
+    return { session: await create(model, 'cpu', options.threads, options.extra), device: 'cpu' };
   } catch (err) {
     throw new UserError(`${path}: ONNX Runtime cannot load this model (${(err as Error).message.split('\n')[0]})`);
   }

@@ -40,6 +40,12 @@ export const ScorerOptionsSchema = z.object({
   retryBackoffMs: nonNegativeInt.optional(),
   /** vLLM: send each conversation as `messages` and let the server apply its own chat template. */
   serverTemplate: z.boolean().optional(),
+  /** DPO: the reference model's folder. */
+  reference: z.string().min(1).optional(),
+  /** DPO: beta of the implicit reward (default 0.1). */
+  beta: z.number().positive().optional(),
+  /** DPO without a reference: the summed log-prob or its per-token mean. */
+  referenceFree: z.enum(['sum', 'avg']).optional(),
   /** Bearer token for the server (default: $RMBENCH_API_KEY); never recorded in results. */
   apiKey: z.string().optional(),
 });
@@ -59,6 +65,9 @@ export const OPTION_FLAGS: Record<ScorerOption, string> = {
   retries: '--retries',
   retryBackoffMs: '--retry-backoff',
   serverTemplate: '--server-template',
+  reference: '--reference',
+  beta: '--beta',
+  referenceFree: '--reference-free',
   apiKey: '$RMBENCH_API_KEY',
 };
 

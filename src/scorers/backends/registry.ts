@@ -5,7 +5,8 @@
  * file in this folder and one entry here. Backends load lazily, so `rmbench --help` never loads
  * ONNX Runtime.
  */
-import { RmbenchBlockSchema, type RmbenchBlock } from '../model-folder.js';
+import { join } from 'node:path';
+import { readJson, RmbenchBlockSchema, type RmbenchBlock } from '../model-folder.js';
 import { CLIENT_OPTIONS, type ScorerOption, type ScorerOptions } from '../options.js';
 import type { Backend, BackendContext } from '../types.js';
 import { isRemoteModel, parseRemoteModel, type Engine } from './url.js';
@@ -64,6 +65,27 @@ const REMOTE: Record<Engine, BackendEntry> = {
 
 export const LOCAL_OPTIONS: readonly ScorerOption[] = ['dtype', 'device', 'threads', 'tokenBudget', 'batchSize'];
 
+/** A causal-LM folder scored as a DPO policy (backends/causal-lm.ts). */
+const CAUSAL_LM: BackendEntry = {
+  label: 'a causal-LM folder',
+  options: ['dtype', 'device', 'threads', 'reference', 'beta', 'referenceFree'],
+  oneVectorPerText: false,
+  async open(model, options, context) {
+    const [{ openCausalLmBackend }, { readModelFolder }] = await Promise.all([import('./causal-lm.js'), import('../model-folder.js')]);
+    return openCausalLmBackend(readModelFolder(model, { dtype: options.dtype }), options, context);
+  },
+};
+
+/** A folder is a causal LM when the flags name a reference (or none) or its rmbench block says scorer "dpo". */
+function isCausalLm(model: string, given: Record<string, unknown>): boolean {
+  if (given.reference !== undefined || given.referenceFree !== undefined) return true;
+  try {
+    return (readJson(join(model, 'config.json')).rmbench as { scorer?: unknown } | undefined)?.scorer === 'dpo';
+  } catch {
+    return false; // the reward-model path reports the folder's problems
+  }
+}
+
 const LOCAL: BackendEntry = {
   label: 'a model folder',
   options: LOCAL_OPTIONS,
@@ -85,8 +107,9 @@ const BUILTIN: BackendEntry = {
   },
 };
 
-/** The backend for a model argument. */
-export function backendFor(model: string): BackendEntry {
+/** The backend for a model argument (and, for a folder, the options given). */
+export function backendFor(model: string, given: Record<string, unknown> = {}): BackendEntry {
   if (isRemoteModel(model)) return REMOTE[parseRemoteModel(model).engine];
-  return (BASELINES as readonly string[]).includes(model) ? BUILTIN : LOCAL;
+  if ((BASELINES as readonly string[]).includes(model)) return BUILTIN;
+  return isCausalLm(model, given) ? CAUSAL_LM : LOCAL;
 }

@@ -6,6 +6,7 @@ import type { ScorerKind } from '../model-folder.js';
 import type { Kind } from '../types.js';
 import { armorm } from './armorm.js';
 import { bradleyTerry } from './bradley-terry.js';
+import { dpo } from './dpo.js';
 import { gpm } from './gpm.js';
 import { length } from './length.js';
 
@@ -13,6 +14,7 @@ export const KINDS: Record<ScorerKind | 'length', Kind<any>> = {
   'bradley-terry': bradleyTerry,
   armorm,
   gpm,
+  dpo,
   length,
 };
 
