@@ -3,7 +3,7 @@
  * `str.format` templates do; user templates render verbatim; bad files fail in one line naming
  * the file and the field; multi-turn prompts become MT-Bench-style conversations in `question`.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -67,9 +67,10 @@ describe('user templates', () => {
       user:
         '{% set ns = namespace(n=0) %}{% set upper_q = question | upper %}{% macro show(label, text="") %}{{ label }}={{ text }}{% endmacro %}' +
         '{{ upper_q }} {{ show("A", response_a) }} {{ show(label="B", text=response_b | replace("R", "r")) }}{% if question is defined and not none %}!{% endif %}' +
-        '{% for i in range(2) %}{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }}',
+        '{% for i in range(2) %}{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }}' +
+        '{% for r in [response_a, response_b] if r != "RA" %} {{ r }}{% else %}none{% endfor %}{{ "?" if question else "" }}',
     });
-    expect(t.render(vars).user).toBe('Q A=RA B=rB!1');
+    expect(t.render(vars).user).toBe('Q A=RA B=rB!1 RB?');
   });
 
   it.each([
@@ -108,6 +109,7 @@ describe('user templates', () => {
     writeFileSync(file, JSON.stringify({ system: 'Judge.', user: '{{ question }}|{{ response }}' }));
     expect(loadJudgeTemplate(file, 'rating').render({ question: 'q', response: 'r' })).toEqual({ system: 'Judge.', user: 'q|r' });
     expect(() => loadJudgeTemplate(join(dir, 'missing.json'), 'rating')).toThrow(`${join(dir, 'missing.json')}: cannot read the judge template (ENOENT)`);
+    rmSync(dir, { recursive: true });
   });
 });
 

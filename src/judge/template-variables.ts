@@ -64,10 +64,17 @@ export function freeVariables(program: Program): string[] {
         visit(value.test, bound);
         block(value.body, bound);
         return block(value.alternate, bound);
-      case 'For':
-        visit(value.iterable, bound);
-        block(value.body, with_([...targetNames(value.loopvar), 'loop']));
+      case 'For': {
+        const loopScope = with_([...targetNames(value.loopvar), 'loop']);
+        // `for x in xs if test(x)`: the filter reads the loop variable.
+        const iterable = value.iterable as Node;
+        if (iterable.type === 'SelectExpression') {
+          visit(iterable.lhs, bound);
+          visit(iterable.test, loopScope);
+        } else visit(iterable, bound);
+        block(value.body, loopScope);
         return block(value.defaultBlock, bound);
+      }
       case 'Set':
         if (isNode(value.assignee) && value.assignee.type === 'MemberExpression') visit(value.assignee.object, bound);
         visit(value.value, bound);
