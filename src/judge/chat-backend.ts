@@ -13,8 +13,8 @@
  */
 import { createHash } from 'node:crypto';
 import { UserError } from '../errors.js';
-import { HttpClient, RemoteError, malformed } from '../scorers/remote/http.js';
-import { REMOTE_DEFAULTS } from '../scorers/remote/options.js';
+import { HttpClient, RemoteError, malformed } from '../scorers/backends/http.js';
+import { REMOTE_DEFAULTS } from '../scorers/options.js';
 import { parseOpenAiModel, type OpenAiTarget } from './openai-url.js';
 
 export interface ChatJudgeOptions {
