@@ -90,6 +90,9 @@ function readAnswer(url: string, body: unknown): ChatAnswer {
   return { content: content ?? '', promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens };
 }
 
+/** A message with every occurrence of the API key replaced by `***`. */
+const hideKey = (message: string, apiKey: string | undefined): string => (apiKey === undefined ? message : message.split(apiKey).join('***'));
+
 /** A judge served over OpenAI's chat API. */
 export class ChatBackend {
   private disposed = false;
@@ -117,7 +120,8 @@ export class ChatBackend {
       retries: options.retries ?? REMOTE_DEFAULTS.retries,
       backoffMs: options.retryBackoffMs ?? REMOTE_DEFAULTS.retryBackoffMs,
       ...(apiKey === undefined ? {} : { apiKey }),
-      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+      // A retry's message quotes the server's error body, which may echo the key.
+      ...(options.onRetry ? { onRetry: (message: string) => options.onRetry!(hideKey(message, apiKey)) } : {}),
     });
     const sampling = { temperature: options.temperature ?? CHAT_DEFAULTS.temperature, maxTokens: options.maxTokens ?? CHAT_DEFAULTS.maxTokens };
     const backend = new ChatBackend(target, client, sampling, apiKeyEnv, apiKey);
@@ -177,7 +181,7 @@ export class ChatBackend {
     } catch (err) {
       if (!(err instanceof RemoteError)) throw err;
       const auth = err.status === 401 || err.status === 403 ? ` (check the API key in $${this.apiKeyEnv})` : '';
-      const message = this.apiKey === undefined ? err.message : err.message.split(this.apiKey).join('***');
+      const message = hideKey(err.message, this.apiKey);
       throw new RemoteError(`${message}${auth}`, err.status);
     }
   }

@@ -60,13 +60,16 @@ export function preference(answer: Pick<PairwiseAnswer, 'chosenAt' | 'verdict'>)
 
 const SCORE: Record<Preference, number> = { chosen: 1, rejected: -1, tie: 0, invalid: 0 };
 
+/** An answer's part of a pair's sum: +1 naming the chosen response, -1 the rejected one, 0 a tie or an invalid answer. */
+export const answerScore = (answer: Pick<PairwiseAnswer, 'chosenAt' | 'verdict'>): number => SCORE[preference(answer)];
+
 /** Whether the judge got the pair right (rules in the file header). */
 export function pairCorrect(pair: JudgedPair): boolean {
   if (pair.mode === 'rating') {
     const { chosen, rejected } = pair;
     return chosen.rating !== null && rejected.rating !== null && chosen.rating > rejected.rating;
   }
-  return pair.answers.reduce((sum, answer) => sum + SCORE[preference(answer)], 0) > 0;
+  return pair.answers.reduce((sum, answer) => sum + answerScore(answer), 0) > 0;
 }
 
 /** The integer counts behind `results.judge`, summable across subsets and shards. */

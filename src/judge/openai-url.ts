@@ -37,3 +37,8 @@ export function parseOpenAiModel(spec: string): OpenAiTarget {
   if (model === '') throw new UserError(`${spec}: name the model: openai+http://HOST:PORT/MODEL (an id the server lists in /v1/models)`);
   return { spec, base: `${url.protocol}//${url.host}`, model };
 }
+
+/** A file-name-safe name for a judge's default results file: its model id. */
+export function openAiResultsName(spec: string): string {
+  return parseOpenAiModel(spec).model.replace(/[^A-Za-z0-9._-]+/g, '_');
+}

@@ -32,3 +32,21 @@ export function parsePairVerdict(answer: string): PairVerdict | null {
 export function parseRating(answer: string): number | null {
   return soleValue(answer, RATING_MARKER, Number);
 }
+
+/**
+ * The outputs a judge's answer becomes (float32 values, all finite so the score cache keeps them):
+ * pairwise `verdict` (VERDICT_CODE; 0 when invalid) or rating `rating` (0 when invalid), `valid`
+ * (1, or 0 for an answer without a verdict), and the server's `prompt_tokens` and `completion_tokens`.
+ */
+export const JUDGE_OUTPUTS = {
+  pairwise: ['verdict', 'valid', 'prompt_tokens', 'completion_tokens'],
+  rating: ['rating', 'valid', 'prompt_tokens', 'completion_tokens'],
+} as const;
+
+/** The `verdict` output of each pairwise verdict. */
+export const VERDICT_CODE: Record<PairVerdict, number> = { A: 1, B: -1, C: 0 };
+
+/** The verdict of a `verdict` output (a code VERDICT_CODE gives), or null for any other value. */
+export function verdictOfCode(code: number): PairVerdict | null {
+  return code === 1 ? 'A' : code === -1 ? 'B' : code === 0 ? 'C' : null;
+}

@@ -7,12 +7,14 @@ import type { Kind } from '../types.js';
 import { armorm } from './armorm.js';
 import { bradleyTerry } from './bradley-terry.js';
 import { gpm } from './gpm.js';
+import { judge } from './judge.js';
 import { length } from './length.js';
 
 export const KINDS: Record<ScorerKind | 'length', Kind<any>> = {
   'bradley-terry': bradleyTerry,
   armorm,
   gpm,
+  judge,
   length,
 };
 
