@@ -61,7 +61,7 @@ export class OpenAiJudgeBackend implements Backend<ChatRequest> {
     const described = chat.describe();
     this.where = described.config.url;
     this.concurrency = concurrency;
-    this.info = { model: described.model, path: described.config.url, config: { ...described.config, judge: mode, judge_template: templateSha256 === null ? 'default' : `sha256:${templateSha256}` } };
+    this.info = { model: described.model, path: described.config.url, config: { ...described.config, judge_template: templateSha256 === null ? 'default' : `sha256:${templateSha256}` } };
   }
 
   outputName(configured: string): string {
