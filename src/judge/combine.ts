@@ -7,13 +7,14 @@
  * pair is right iff the sum is > 0. This is JudgeBench's `compute_final_metrics` with
  * reverse_order (ScalerLab/JudgeBench utils/metrics.py at 12a499c5c29f06940d259b49250fca627d2a0ee5:
  * `counter += 1` for the label, `-= 1` for its flip, `n_correct` iff `counter > 0`). One order: the
- * same rule over one answer (right iff it names the chosen response), the chosen response's
- * position drawn per item from the run seed (chosenPosition).
+ * same rule over one answer (right iff it names the chosen response); where the chosen response
+ * is shown is drawn per pair by the seam (src/scorers/scorer.ts: a hash of prompt, chosen and
+ * rejected, so reruns and shards ask the same questions).
  * Rating: a pair is right iff both ratings are valid and chosen > rejected; equal ratings are a tie
  * and count as wrong (reward-bench's run_judge_ratings does the same).
  */
+import type { JudgeResults } from '../report/schema.js';
 import type { PairVerdict } from './verdict.js';
-import { seededNumber } from './seed.js';
 
 export type Position = 'A' | 'B';
 
@@ -38,16 +39,6 @@ export type JudgedPair =
   /** One answer per order judged (1 or 2). */
   | { mode: 'pairwise'; answers: readonly PairwiseAnswer[] }
   | { mode: 'rating'; chosen: RatingAnswer; rejected: RatingAnswer };
-
-/** Where the chosen response is shown in one-order mode: A or B, by a hash of the run seed and the item key. */
-export function chosenPosition(itemKey: string, runSeed: number): Position {
-  return seededNumber('position', runSeed, itemKey) % 2 === 0 ? 'A' : 'B';
-}
-
-/** The chosen response's position in each order judged: both orders (A, then B), or one seeded one. */
-export function chosenPositions(orders: 1 | 2, itemKey: string, runSeed: number): Position[] {
-  return orders === 2 ? ['A', 'B'] : [chosenPosition(itemKey, runSeed)];
-}
 
 /** An answer read relative to the pair: it prefers the chosen or the rejected response, ties, or is invalid. */
 export type Preference = 'chosen' | 'rejected' | 'tie' | 'invalid';
@@ -95,20 +86,6 @@ export interface JudgeCounts {
   completionTokens: number;
 }
 
-/** `results.judge`: a top-level key of the results; the counts are integers. */
-export interface JudgeSummary {
-  requests: number;
-  invalid: number;
-  ties: number;
-  inconsistent: number;
-  /** Of the pairwise answers naming A or B, the fraction naming A (0.5: no position bias); null without any. */
-  position_a_rate: number | null;
-  prompt_tokens: number;
-  completion_tokens: number;
-  /** prompt and completion tokens at the given USD prices per million tokens; null without prices. */
-  cost_usd: number | null;
-}
-
 /** `--price-in` / `--price-out`: USD per million prompt / completion tokens. */
 export interface TokenPrices {
   inPerMillion: number;
@@ -123,11 +100,6 @@ export class JudgeAccumulator {
 
   static empty(): JudgeAccumulator {
     return new JudgeAccumulator(zeroCounts());
-  }
-
-  /** An accumulator resumed from saved counts (a shard's). */
-  static from(counts: JudgeCounts): JudgeAccumulator {
-    return new JudgeAccumulator({ ...counts });
   }
 
   /** Counts one judged pair and returns whether the judge got it right. */
@@ -161,12 +133,7 @@ export class JudgeAccumulator {
     return this;
   }
 
-  /** The counts so far (a copy), for saving a shard's state. */
-  snapshot(): JudgeCounts {
-    return { ...this.counts };
-  }
-
-  finish(prices?: TokenPrices): JudgeSummary {
+  finish(prices?: TokenPrices): JudgeResults {
     const c = this.counts;
     return {
       requests: c.requests,

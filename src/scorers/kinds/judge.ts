@@ -61,23 +61,21 @@ function judgedPair(mode: JudgeMode, chosen: JudgeOutputs, rejected: JudgeOutput
 }
 
 /** results.judge and the per-subset counts, streamed pair by pair. */
-export class JudgeSummary implements SummaryAccumulator<JudgeOutputs> {
-  private readonly total = JudgeAccumulator.empty();
+export class JudgeKindSummary implements SummaryAccumulator<JudgeOutputs> {
   private readonly subsets = new Map<string, JudgeAccumulator>();
 
   constructor(private readonly settings: JudgeSettings) {}
 
   add({ subset, chosen, rejected }: ScoredPair<JudgeOutputs>): void {
-    const pair = judgedPair(this.settings.mode, chosen, rejected);
-    this.total.add(pair);
     let s = this.subsets.get(subset);
     if (!s) this.subsets.set(subset, (s = JudgeAccumulator.empty()));
-    s.add(pair);
+    s.add(judgedPair(this.settings.mode, chosen, rejected));
   }
 
   finish(): ScorerReport {
     const { mode, orders, prices } = this.settings;
-    const judge = this.total.finish(prices ?? undefined);
+    const total = [...this.subsets.values()].reduce((sum, s) => sum.merge(s), JudgeAccumulator.empty());
+    const judge = total.finish(prices ?? undefined);
     const bySubset = Object.fromEntries(
       [...this.subsets].map(([name, s]) => {
         const { requests, invalid, ties, inconsistent } = s.finish();
@@ -138,7 +136,7 @@ export const judge: Kind<JudgeOutputs> = {
     const common = {
       config: { judge_mode: mode, ...(mode === 'pairwise' ? { judge_orders: orders } : {}), price_in: prices?.inPerMillion ?? null, price_out: prices?.outPerMillion ?? null },
       read: (row: OutputRow) => readAnswer(mode, row),
-      summary: () => new JudgeSummary(settings),
+      summary: () => new JudgeKindSummary(settings),
       saveOutputs: saveAnswer,
     };
     return mode === 'pairwise' ? { ...common, unit: 'pair', orders, prefer: preferPair } : { ...common, unit: 'response', prefer: preferRating };
@@ -149,6 +147,6 @@ export const judge: Kind<JudgeOutputs> = {
     if (mode !== 'pairwise' && mode !== 'rating') throw new UserError(`scorer_report.mode is ${JSON.stringify(first.mode)}; expected "pairwise" or "rating"`);
     const price = (v: unknown) => (typeof v === 'number' ? v : undefined);
     const settings = settingsOf({ judge_mode: mode, judge_orders: first.orders === 1 ? 1 : 2, price_in: price(first.price_in), price_out: price(first.price_out) });
-    return { accumulator: new JudgeSummary(settings), restore: (saved) => readAnswer(mode, saved) };
+    return { accumulator: new JudgeKindSummary(settings), restore: (saved) => readAnswer(mode, saved) };
   },
 };
