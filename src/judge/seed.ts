@@ -1,9 +1,9 @@
 /**
- * @file Deterministic per-item numbers for judge runs: the position of the chosen response in
- * one-order mode and the `seed` of each chat request are drawn from a hash of the run seed and
- * the item, so a rerun, a resumed run or a shard asks exactly the same questions (and hits the
- * cache), while different items are spread evenly. reward-bench places A/B unseeded
- * (allenai/reward-bench#272), which is what this replaces.
+ * @file Deterministic numbers for judge runs: the `seed` of each chat request is drawn from a hash
+ * of the request's prompt and responses (src/scorers/backends/openai.ts), so a rerun, a resumed run
+ * or a shard asks exactly the same questions (and hits the cache). (The chosen response's position
+ * in one-order mode is drawn the same way by the seam, src/scorers/scorer.ts; reward-bench places
+ * A/B unseeded, allenai/reward-bench#272.)
  */
 import { createHash } from 'node:crypto';
 
