@@ -5,7 +5,8 @@
  * both orders and one, rating mode, best-of-n sets, the request bodies, a rerun that sends
  * nothing, and --dry-run. Every expected figure is worked out by hand from the judge's script.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PairOutcome, Results } from '../src/report/schema.js';
@@ -160,6 +161,27 @@ describe('other judge settings', () => {
     expect(new Set(pairs)).toEqual(new Set(['good b1', 'meh b2'].flatMap((c, i) => (i === 0 ? ['bad b1 x', 'bad b1 y', 'meh b1'] : ['good b2', 'bad b2 x', 'bad b2 y']).flatMap((r) => [`${c} | ${r}`, `${r} | ${c}`]))));
     // b1 wins all three; b2 loses to "good b2" (and ties the two "bad" ones: [[B]] in both orders).
     expect(subsetFigures(pairwise.results!)).toEqual({ bon: { accuracy: 0.5, n: 2, ties: 1 } });
+  }, 15_000);
+
+  it('--judge-template: sent verbatim as the only message, recorded by its sha256; a bad one is refused before any request', async () => {
+    const server = await judgeServer();
+    const dir = tempDir();
+    const manifest = writeJudgeSuite(dir);
+    const template = join(dir, 'judge.json');
+    const user = "Q: {{ question }}\n[The Start of Assistant A's Answer]\n{{ response_a }}\n[The End of Assistant A's Answer]\n[The Start of Assistant B's Answer]\n{{ response_b }}\n[The End of Assistant B's Answer]\n";
+    writeFileSync(template, JSON.stringify({ user }));
+    const { cli, results } = await runJudge(server, dir, manifest, ['--judge-template', template, '--subsets', 's1']);
+    expect(cli.code).toBe(0);
+    const first = server.calls.find((c) => responsesOf(c).a === 'good one')!;
+    expect(first.body.messages).toEqual([{ role: 'user', content: "Q: q one\n[The Start of Assistant A's Answer]\ngood one\n[The End of Assistant A's Answer]\n[The Start of Assistant B's Answer]\nbad one\n[The End of Assistant B's Answer]\n" }]);
+    expect(results!.config.judge_template).toBe(`sha256:${createHash('sha256').update(readFileSync(template)).digest('hex')}`);
+    expect(subsetFigures(results!)).toEqual({ s1: { accuracy: 0.25, n: 4, ties: 3 } });
+
+    writeFileSync(template, JSON.stringify({ user: '{{ question }} {{ response_a }} {{ respons_b }}' }));
+    const bad = await runJudge(server, dir, manifest, ['--judge-template', template], join(dir, 'bad.json'));
+    expect(bad.cli.code).toBe(1);
+    expect(bad.cli.stderr.trim()).toBe(`rmbench: ${template}: field "user": unknown variable "respons_b" (a pairwise template has question, response_a, response_b)`);
+    expect(server.posts()).toBe(8);
   }, 15_000);
 
   it('refuses flags that do not fit: --judge-orders with rating, judge flags on other models, a bad --judge', async () => {
