@@ -13,7 +13,7 @@
  *
  * A dry run (--dry-run) sends no request: each request it would send is answered with NaN outputs,
  * which the score cache never keeps and the judge kind reads as invalid, and its batch reports an
- * estimate of its prompt tokens (characters of the rendered messages / 4) as its tokens, so the
+ * estimate of its prompt tokens (ceil(characters of the rendered messages / 4)) as its tokens, so the
  * run's stats give the requests to send (unique_inputs) and that estimate (real_tokens).
  */
 import { UserError } from '../../errors.js';
@@ -27,7 +27,7 @@ import { readRegularFile } from '../../io.js';
 import { REMOTE_DEFAULTS, type ScorerOptions } from '../options.js';
 import { isPairInput, type Backend, type BackendContext, type BatchResult, type OutputRequest, type OutputRow, type ScoreInput } from '../types.js';
 
-/** Version of the answer -> outputs reading (verdict.ts), in the cache key: a change re-asks nothing it need not, but never reuses a stale reading. */
+/** Version of the answer -> outputs reading (verdict.ts), in the cache key: bumped when the reading changes, so no cached reading is one an older rule made. */
 const READING_VERSION = 'judge-answer/v1';
 
 /** Characters per prompt token in the dry run's estimate (OpenAI's rule of thumb for English text). */
@@ -132,7 +132,7 @@ export class OpenAiJudgeBackend implements Backend<ChatRequest> {
 export async function openOpenAiBackend(spec: string, mode: JudgeMode, options: ScorerOptions, context: BackendContext): Promise<OpenAiJudgeBackend> {
   const file = options.judgeTemplate;
   const text = file === undefined ? undefined : readRegularFile(file, 'the judge template').toString('utf8');
-  const template = file === undefined || text === undefined ? loadJudgeTemplate(undefined, mode) : parseJudgeTemplate(text, file, mode);
+  const template = file === undefined ? loadJudgeTemplate(undefined, mode) : parseJudgeTemplate(text!, file, mode);
   let warned = false;
   const chat = await ChatBackend.open(spec, {
     temperature: options.temperature,
