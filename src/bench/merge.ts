@@ -50,7 +50,8 @@ export function mergeShards(shards: readonly ShardRun[], options: { manifest?: s
   const unchecked = checkSameData(shards, 'shards must come from one run on one dataset');
   unchecked.forEach((w) => options.onWarning?.(w));
 
-  const { scorer_report: _perShard, ...r } = first.results;
+  // The kind's report and its top-level results (a judge's counts) are the merged summary's, not a shard's.
+  const { scorer_report: _perShard, judge: _shardJudge, ...r } = first.results;
   const suite = resolveSuite(defaultManifestPath(options.manifest), r.suite.name);
   if (suite.version !== r.suite.version) throw new UserError(`suite ${suite.name} is v${suite.version} here, the shards ran v${r.suite.version}`);
   // The merge reads the rows again: they must be the data the shards scored.
@@ -109,7 +110,7 @@ export function mergeShards(shards: readonly ShardRun[], options: { manifest?: s
         padded_tokens: padded,
         padding_efficiency: padded ? real / padded : 1,
       },
-      ...(report ? { scorer_report: report.json } : {}),
+      ...(report ? { scorer_report: report.json, ...report.results } : {}),
       warnings,
     },
     pairs,

@@ -171,7 +171,7 @@ export async function run(options: RunOptions): Promise<RunOutput> {
         padded_tokens: stats.paddedTokens,
         padding_efficiency: paddingEfficiency(stats.realTokens, stats.paddedTokens),
       },
-      ...(report ? { scorer_report: report.json } : {}),
+      ...(report ? { scorer_report: report.json, ...report.results } : {}),
       data_fingerprint: dataFingerprint(entries),
       ...suiteScoring(suite, [...selected.keys()]),
       warnings,

@@ -31,6 +31,22 @@ function referenceFree(value: string): 'sum' | 'avg' {
   return value;
 }
 
+function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative number, got "${value}"`);
+  return n;
+}
+
+function parseJudgeMode(value: string): 'pairwise' | 'rating' {
+  if (value !== 'pairwise' && value !== 'rating') throw new InvalidArgumentError(`expected pairwise or rating, got "${value}"`);
+  return value;
+}
+
+function parseOrders(value: string): 1 | 2 {
+  if (value !== '1' && value !== '2') throw new InvalidArgumentError(`expected 1 or 2, got "${value}"`);
+  return Number(value) as 1 | 2;
+}
+
 function parseShard(value: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(value);
   const [index, count] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
@@ -42,7 +58,7 @@ export function register(program: Command): void {
   program
     .command('run')
     .description('score a model on a suite and write results JSON + per-pair scores JSONL')
-    .argument('[model]', `model folder, a default model (${MODELS.join(', ')}), the baseline "length", or a remote engine: vllm+http://HOST:PORT/MODEL, tei+http://HOST:PORT, kserve+http://HOST:PORT/MODEL (docs/remote.md)`, DEFAULT_MODEL)
+    .argument('[model]', `model folder, a default model (${MODELS.join(', ')}), the baseline "length", a remote engine: vllm+http://HOST:PORT/MODEL, tei+http://HOST:PORT, kserve+http://HOST:PORT/MODEL (docs/remote.md), or an LLM judge: openai+http(s)://HOST[:PORT]/MODEL (docs/judges.md)`, DEFAULT_MODEL)
     .option('-s, --suite <name>', 'suite from the dataset manifest', 'rewardbench-v1')
     .option('--manifest <file>', 'dataset manifest (default: ./datasets.manifest.json, else the bundled one)')
     .option('-o, --out <file>', 'results JSON (default: results/<model>.<suite>.json)')
@@ -67,6 +83,15 @@ export function register(program: Command): void {
     .option('--reference <dir>', 'DPO: the reference causal-LM folder; scores a causal-LM policy folder by beta * (log pi - log pi_ref) (docs/dpo.md)')
     .option('--beta <x>', 'DPO: beta of the implicit reward (default 0.1)', positiveNumber)
     .option('--reference-free <sum|avg>', 'DPO without a reference: the response\'s summed log-prob, or its per-token mean', referenceFree)
+    .option('--judge <mode>', 'chat judges (openai+): pairwise (default: the judge names the better of two responses) or rating (it rates each response)', parseJudgeMode)
+    .option('--judge-template <file>', 'chat judges: JSON {"system": "<optional Jinja>", "user": "<Jinja>"} replacing the MT-Bench prompt (docs/judges.md)')
+    .option('--judge-orders <n>', 'pairwise judges: 2 (both orders, default) or 1 (one order, the chosen response\'s place seeded per pair)', parseOrders)
+    .option('--api-key-env <name>', 'chat judges: the environment variable holding the API key (default OPENAI_API_KEY)')
+    .option('--max-tokens <n>', 'chat judges: completion tokens per answer (default 2048)', positiveInt)
+    .option('--temperature <x>', 'chat judges: sampling temperature (default 0)', nonNegativeNumber)
+    .option('--price-in <usd>', 'chat judges: USD per million prompt tokens, for results.judge.cost_usd', nonNegativeNumber)
+    .option('--price-out <usd>', 'chat judges: USD per million completion tokens', nonNegativeNumber)
+    .option('--dry-run', 'chat judges: print how many requests the run would send (after the cache) and an estimate of their prompt tokens; send none, write no results')
     .action(async (model: string, o) => {
       // A default model's name (not a folder here) is its folder: models/ of a clone, else built into the cache.
       if (isDefaultModel(model) && !existsSync(model)) {
@@ -83,7 +108,9 @@ export function register(program: Command): void {
         import('../scorers/cache.js'),
         import('../scorers/backends/url.js'),
       ]);
-      const out = resolve(o.out ?? defaultResultsPath(isRemoteModel(model) ? remoteResultsName(model) : model, o.suite));
+      const { isOpenAiModel, openAiResultsName } = await import('../judge/openai-url.js');
+
+      const out = resolve(o.out ?? defaultResultsPath(isOpenAiModel(model) ? openAiResultsName(model) : isRemoteModel(model) ? remoteResultsName(model) : model, o.suite));
       const scores = resolve(o.scores ?? scoresPathFor(out));
       // Before scoring: outputs that could not be written, or that would replace the data or each other, are refused.
       const suite = resolveSuite(defaultManifestPath(o.manifest), o.suite);
@@ -122,6 +149,15 @@ export function register(program: Command): void {
             reference: o.reference,
             beta: o.beta,
             referenceFree: o.referenceFree,
+            judge: o.judge,
+            judgeTemplate: o.judgeTemplate,
+            judgeOrders: o.judgeOrders,
+            apiKeyEnv: o.apiKeyEnv,
+            maxTokens: o.maxTokens,
+            temperature: o.temperature,
+            priceIn: o.priceIn,
+            priceOut: o.priceOut,
+            dryRun: o.dryRun,
           },
           cacheDir: o.cache ? (o.cacheDir ?? defaultCacheDir()) : undefined,
           onProgress: bar?.update,
@@ -134,6 +170,13 @@ export function register(program: Command): void {
         throw err;
       } finally {
         bar?.stop();
+      }
+      if (o.dryRun) {
+        // Nothing was sent and nothing is kept: the answers a dry run "got" are placeholders.
+        writer.abort();
+        const { unique_inputs: requests, cached_texts: cached, real_tokens: estimate } = output.results.timing;
+        console.log(`dry run: ${requests} request(s) to send (${cached} answer(s) already in the cache); about ${estimate} prompt tokens (characters / 4); nothing sent, no results written`);
+        return;
       }
       const results = commitRun(writer, output, out);
       console.log(renderTable(results));

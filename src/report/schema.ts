@@ -174,6 +174,8 @@ export interface Results {
   timing: Timing;
   /** Kind-specific additions (e.g. ArmoRM per-objective accuracy); absent when the kind has none. */
   scorer_report?: Record<string, unknown>;
+  /** LLM judges only (docs/judges.md): answers, invalid answers, ties, inconsistent pairs, position bias, tokens, cost. */
+  judge?: JudgeResults;
   /**
    * sha256 over the sorted (subset name, file sha256) pairs of the manifest entries the run read
    * (data-fingerprint.ts); absent in results written before rmbench recorded it.
@@ -184,6 +186,20 @@ export interface Results {
   /** What the overall score covers when it is not the benchmark's own overall (the suite's `overall_note`). */
   overall_note?: string;
   warnings: string[];
+}
+
+/** `results.judge`: integer counts summed over the run (merge: over its shards). */
+export interface JudgeResults {
+  requests: number;
+  invalid: number;
+  ties: number;
+  inconsistent: number;
+  /** Of the pairwise answers naming A or B, the fraction naming A; null without any. */
+  position_a_rate: number | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  /** USD at --price-in/--price-out per million tokens; null without prices. */
+  cost_usd: number | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -281,6 +297,9 @@ export const ResultsSchema = z
     scores_file: text.min(1),
     timing: TimingSchema,
     scorer_report: z.record(z.string(), z.unknown()).optional(),
+    judge: z
+      .object({ requests: count, invalid: count, ties: count, inconsistent: count, position_a_rate: fraction.nullable(), prompt_tokens: count, completion_tokens: count, cost_usd: z.number().nonnegative().nullable() })
+      .optional(),
     data_fingerprint: text.regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256').optional(),
     best_of_n_ties: z.enum(BEST_OF_N_TIES).optional(),
     overall_note: text.optional(),

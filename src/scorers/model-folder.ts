@@ -14,8 +14,9 @@ import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { UserError, ValidationError } from '../errors.js';
 import { TEXT_FORMATS } from './format.js';
+import { JUDGE_MODES } from '../judge/prompts.js';
 
-export const SCORER_KINDS = ['bradley-terry', 'armorm', 'gpm', 'dpo'] as const;
+export const SCORER_KINDS = ['bradley-terry', 'armorm', 'gpm', 'dpo', 'judge'] as const;
 export type ScorerKind = (typeof SCORER_KINDS)[number];
 
 /** Weight variants, named as transformers.js and optimum name the files. */
@@ -29,6 +30,7 @@ export const KIND_OUTPUTS = {
   armorm: { rewards: 'rewards', gating: 'gating_output', score: 'score' },
   gpm: { embedding: 'embedding', lambda: 'lambda' },
   dpo: { policy_logprob: 'policy_logprob', policy_tokens: 'policy_tokens', reference_logprob: 'reference_logprob', truncation: 'truncation' },
+  judge: { verdict: 'verdict', rating: 'rating', valid: 'valid', prompt_tokens: 'prompt_tokens', completion_tokens: 'completion_tokens' },
 } as const satisfies Record<ScorerKind, Record<string, string>>;
 
 /** Fields that only some kinds read; anything else applies to every kind. */
@@ -44,6 +46,10 @@ const KIND_FIELDS: Record<string, readonly ScorerKind[]> = {
   reference: ['dpo'],
   beta: ['dpo'],
   reference_free: ['dpo'],
+  judge_mode: ['judge'],
+  judge_orders: ['judge'],
+  price_in: ['judge'],
+  price_out: ['judge'],
 };
 
 export const RmbenchBlockSchema = z
@@ -76,6 +82,12 @@ export const RmbenchBlockSchema = z
     beta: z.number().positive().optional(),
     /** DPO without a reference: the response's summed log-prob ("sum") or its per-token mean ("avg"). */
     reference_free: z.enum(['sum', 'avg']).optional(),
+    /** Judge (set from the run's --judge* flags; a chat judge has no model folder): the mode and, pairwise, the orders judged. */
+    judge_mode: z.enum(JUDGE_MODES).optional(),
+    judge_orders: z.union([z.literal(1), z.literal(2)]).optional(),
+    /** Judge: USD per million prompt / completion tokens (--price-in, --price-out). */
+    price_in: z.number().nonnegative().optional(),
+    price_out: z.number().nonnegative().optional(),
     max_length: z.number().int().positive().optional(),
     /** "left" drops the start of a long text and keeps the response at its end. */
     truncation_side: z.enum(['left', 'right']).optional(),

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { DTYPES } from './model-folder.js';
 import { DEVICES } from './onnx-session.js';
+import { JUDGE_MODES } from '../judge/prompts.js';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -48,6 +49,23 @@ export const ScorerOptionsSchema = z.object({
   referenceFree: z.enum(['sum', 'avg']).optional(),
   /** Bearer token for the server (default: $RMBENCH_API_KEY); never recorded in results. */
   apiKey: z.string().optional(),
+  /** Chat judges: pairwise (the judge names the better of two responses, default) or rating (it rates one). */
+  judge: z.enum(JUDGE_MODES).optional(),
+  /** Chat judges: a JSON file {"system"?: Jinja, "user": Jinja} replacing the MT-Bench prompt. */
+  judgeTemplate: z.string().min(1).optional(),
+  /** Pairwise judges: 2 (both orders, default) or 1 (one order, the chosen response's place seeded per pair). */
+  judgeOrders: z.union([z.literal(1), z.literal(2)]).optional(),
+  /** Chat judges: the environment variable holding the API key (default OPENAI_API_KEY); never recorded. */
+  apiKeyEnv: z.string().min(1).optional(),
+  /** Chat judges: completion tokens per answer (default 2048). */
+  maxTokens: positiveInt.optional(),
+  /** Chat judges: sampling temperature (default 0). */
+  temperature: z.number().min(0).max(2).optional(),
+  /** Chat judges: USD per million prompt / completion tokens, for results.judge.cost_usd. */
+  priceIn: z.number().nonnegative().optional(),
+  priceOut: z.number().nonnegative().optional(),
+  /** Chat judges: count the requests a run would send and estimate their prompt tokens; send none. */
+  dryRun: z.boolean().optional(),
 });
 export type ScorerOptions = z.infer<typeof ScorerOptionsSchema>;
 export type ScorerOption = keyof ScorerOptions;
@@ -69,6 +87,15 @@ export const OPTION_FLAGS: Record<ScorerOption, string> = {
   beta: '--beta',
   referenceFree: '--reference-free',
   apiKey: '$RMBENCH_API_KEY',
+  judge: '--judge',
+  judgeTemplate: '--judge-template',
+  judgeOrders: '--judge-orders',
+  apiKeyEnv: '--api-key-env',
+  maxTokens: '--max-tokens',
+  temperature: '--temperature',
+  priceIn: '--price-in',
+  priceOut: '--price-out',
+  dryRun: '--dry-run',
 };
 
 export const REMOTE_DEFAULTS = {

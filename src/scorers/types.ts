@@ -74,6 +74,8 @@ export interface ScorerReport {
   json: Record<string, unknown>;
   /** Lines printed under the terminal table. */
   text: string[];
+  /** Top-level keys added to the results (e.g. a judge's `judge` statistics). */
+  results?: Record<string, unknown>;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * @file The backends, picked by the model argument: a baseline name (built-in), a remote engine URL
- * (vllm+, tei+, kserve+http(s)://...; url.ts) or a model folder (local ONNX Runtime). Each entry
+ * (vllm+, tei+, kserve+http(s)://...; url.ts), a chat judge (openai+http(s)://...) or a model folder (local ONNX Runtime). Each entry
  * names the options its backend takes; the one file per backend opens it. Adding a backend is one
  * file in this folder and one entry here. Backends load lazily, so `rmbench --help` never loads
  * ONNX Runtime.
@@ -10,6 +10,8 @@ import { readJson, RmbenchBlockSchema, type RmbenchBlock } from '../model-folder
 import { CLIENT_OPTIONS, type ScorerOption, type ScorerOptions } from '../options.js';
 import type { Backend, BackendContext } from '../types.js';
 import { isRemoteModel, parseRemoteModel, type Engine } from './url.js';
+import { UserError } from '../../errors.js';
+import { isOpenAiModel } from '../../judge/openai-url.js';
 
 export const BASELINES = ['length'] as const;
 
@@ -63,6 +65,20 @@ const REMOTE: Record<Engine, BackendEntry> = {
   },
 };
 
+/** Chat judges (openai+http(s)://HOST[:PORT]/MODEL): the judge kind, its settings from the flags; no tokenizer. */
+const OPENAI: BackendEntry = {
+  label: 'openai+http://HOST:PORT/MODEL',
+  options: ['judge', 'judgeTemplate', 'judgeOrders', 'apiKeyEnv', 'maxTokens', 'temperature', 'priceIn', 'priceOut', 'dryRun', 'concurrency', 'requestTimeoutMs', 'retries', 'retryBackoffMs'],
+  oneVectorPerText: false,
+  async open(model, options, context) {
+    const mode = options.judge ?? 'pairwise';
+    if (mode === 'rating' && options.judgeOrders !== undefined) throw new UserError('--judge-orders: a rating judge rates each response once (orders apply to --judge pairwise)');
+    const backend = await (await import('./openai.js')).openOpenAiBackend(model, mode, options, context);
+    const block = RmbenchBlockSchema.parse({ scorer: 'judge', judge_mode: mode, judge_orders: options.judgeOrders, price_in: options.priceIn, price_out: options.priceOut });
+    return { backend, block };
+  },
+};
+
 export const LOCAL_OPTIONS: readonly ScorerOption[] = ['dtype', 'device', 'threads', 'tokenBudget', 'batchSize'];
 
 /** A causal-LM folder scored as a DPO policy (backends/causal-lm.ts). */
@@ -109,6 +125,7 @@ const BUILTIN: BackendEntry = {
 
 /** The backend for a model argument (and, for a folder, the options given). */
 export function backendFor(model: string, given: Record<string, unknown> = {}): BackendEntry {
+  if (isOpenAiModel(model)) return OPENAI;
   if (isRemoteModel(model)) return REMOTE[parseRemoteModel(model).engine];
   if ((BASELINES as readonly string[]).includes(model)) return BUILTIN;
   return isCausalLm(model, given) ? CAUSAL_LM : LOCAL;

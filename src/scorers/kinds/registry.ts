@@ -8,6 +8,7 @@ import { armorm } from './armorm.js';
 import { bradleyTerry } from './bradley-terry.js';
 import { dpo } from './dpo.js';
 import { gpm } from './gpm.js';
+import { judge } from './judge.js';
 import { length } from './length.js';
 
 export const KINDS: Record<ScorerKind | 'length', Kind<any>> = {
@@ -15,6 +16,7 @@ export const KINDS: Record<ScorerKind | 'length', Kind<any>> = {
   armorm,
   gpm,
   dpo,
+  judge,
   length,
 };
 
