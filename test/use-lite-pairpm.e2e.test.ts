@@ -3,7 +3,7 @@
  * every test-split pair rendered in both orders with the config's Jinja template, tokenised with
  * the folder's tokenizer, run through the ONNX graph, and decided by the mean of sigmoid(f(chosen,
  * rejected)) and 1 - sigmoid(f(rejected, chosen)); accuracy and order consistency must equal the
- * training report's. About 4 minutes on a loaded 2-core machine (986 texts, some of 5,000+ tokens), hence e2e.
+ * training report's. About 4 minutes on a loaded 2-core machine (986 long texts), hence e2e.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
