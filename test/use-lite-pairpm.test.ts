@@ -16,7 +16,7 @@ import { buildModel } from '../src/default-models/build.js';
 import { buildEncoderGraph, HIDDEN_SIZE } from '../src/default-models/encoder.js';
 import { HEADS_DIR, loadHead } from '../src/default-models/heads.js';
 import type { TrainingReport } from '../src/default-models/model-card.js';
-import { PAIR_MARKERS, PAIR_MAX_LENGTH, PAIR_TEMPLATE, pairWindows, renderPair } from '../src/default-models/pair.js';
+import { PAIR_MARKERS, PAIR_MAX_LENGTH, PAIR_TEMPLATE, pairWindows } from '../src/default-models/pair.js';
 import { MAX_LENGTH } from '../src/default-models/tokenizer.js';
 import { loadWeights } from '../src/default-models/weights.js';
 
@@ -68,6 +68,8 @@ describe('pairWindows graph', () => {
 });
 
 const BUILT = resolve(import.meta.dirname, '../models/use-lite-pairpm');
+/** The rendered text, written out by hand: the template must give exactly this. */
+const renderPair = (question: string, a: string, b: string) => `<|question|>${question}<|response_a|>${a}<|response_b|>${b}`;
 const QUESTION = 'How do I keep basil fresh?';
 const GOOD = 'Trim the stems and stand them in a glass of water at room temperature,\n\nloosely covered with a bag.';
 const BAD = ' Put it in the freezer.';
@@ -107,14 +109,13 @@ describe('use-lite-pairpm folder', () => {
       pair_template: PAIR_TEMPLATE, max_length: PAIR_MAX_LENGTH, truncation_side: 'left', padding_side: 'right',
     });
     const rendered = new Template(config.rmbench.pair_template as string).render({ question: QUESTION, response_a: GOOD, response_b: BAD });
-    expect(rendered).toBe(`<|question|>${QUESTION}<|response_a|>${GOOD}<|response_b|>${BAD}`);
     expect(rendered).toBe(renderPair(QUESTION, GOOD, BAD));
   });
 
   it('tokenises each part of the rendered text exactly as the part alone', () => {
     const ids = encode(renderPair(QUESTION, GOOD, BAD));
     expect(ids).toEqual([Q, ...encode(QUESTION), A, ...encode(GOOD), B, ...encode(BAD)]);
-    // Marker strings never come from text without the added tokens: the plain models' tokenizer is unchanged.
+    // A marker string is its added token (a reserved id), never pieces of text.
     expect(encode('<|response_a|>')).toEqual([A]);
   });
 

@@ -40,11 +40,6 @@ export const PAIR_TEMPLATE = `${PAIR_MARKERS[0].content}{{ question }}${PAIR_MAR
  */
 export const PAIR_MAX_LENGTH = 16384;
 
-/** The template filled in, for training and tests (the same string the Jinja template renders). */
-export function renderPair(question: string, responseA: string, responseB: string): string {
-  return `${PAIR_MARKERS[0].content}${question}${PAIR_MARKERS[1].content}${responseA}${PAIR_MARKERS[2].content}${responseB}`;
-}
-
 /** tokenizer.json added_tokens entries for the markers. */
 export function pairAddedTokens(): object[] {
   return PAIR_MARKERS.map(({ content, id }) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
