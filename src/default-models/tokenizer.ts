@@ -36,7 +36,13 @@ export function reservedPiece(piece: string): string {
   return `${piece} (reserved)`;
 }
 
-export function tokenizerJson(vocab: readonly (readonly [string, number])[] = loadVocab()): object {
+/** What a model adds to the shared tokenizer: added tokens (use-lite-pairpm's markers) and its own length limit. */
+export interface TokenizerExtras {
+  addedTokens?: readonly object[];
+  maxLength?: number;
+}
+
+export function tokenizerJson(vocab: readonly (readonly [string, number])[] = loadVocab(), addedTokens: readonly object[] = []): object {
   const pieces = vocab.map(([piece, score], id) => [
     (RESERVED_IDS as readonly number[]).includes(id) ? reservedPiece(piece) : piece,
     score,
@@ -45,7 +51,7 @@ export function tokenizerJson(vocab: readonly (readonly [string, number])[] = lo
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: [],
+    added_tokens: addedTokens,
     normalizer: {
       type: 'Sequence',
       normalizers: [{ type: 'NFKC' }, { type: 'Prepend', prepend: '\u2581' }],
@@ -57,13 +63,13 @@ export function tokenizerJson(vocab: readonly (readonly [string, number])[] = lo
   };
 }
 
-export function tokenizerConfig(): object {
+export function tokenizerConfig(maxLength = MAX_LENGTH): object {
   return {
     tokenizer_class: 'PreTrainedTokenizerFast',
     // The unknown piece doubles as padding: padded positions are masked out by attention_mask.
     unk_token: UNK_TOKEN,
     pad_token: UNK_TOKEN,
-    model_max_length: MAX_LENGTH,
+    model_max_length: maxLength,
     padding_side: 'right',
     truncation_side: 'left',
     clean_up_tokenization_spaces: false,
@@ -71,8 +77,8 @@ export function tokenizerConfig(): object {
 }
 
 /** Writes tokenizer.json and tokenizer_config.json into dir. */
-export function writeTokenizer(dir: string, vocab?: readonly (readonly [string, number])[]): void {
+export function writeTokenizer(dir: string, extras: TokenizerExtras = {}): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson(vocab)));
-  writeFileSync(join(dir, 'tokenizer_config.json'), `${JSON.stringify(tokenizerConfig(), null, 2)}\n`);
+  writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson(loadVocab(), extras.addedTokens)));
+  writeFileSync(join(dir, 'tokenizer_config.json'), `${JSON.stringify(tokenizerConfig(extras.maxLength), null, 2)}\n`);
 }

@@ -1,6 +1,6 @@
 /**
  * @file `npm run build:models`: writes the default reward model folders models/use-lite-bt,
- * models/use-lite-armo and models/use-lite-gpm of a clone (src/default-models/build.ts does the work).
+ * models/use-lite-armo, models/use-lite-gpm and models/use-lite-pairpm of a clone (src/default-models/build.ts does the work).
  *
  *   node_modules/.bin/tsx tools/use-lite/build.ts [--out models] [--only use-lite-bt,...]
  */

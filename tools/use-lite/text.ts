@@ -21,3 +21,14 @@ export function formatPromptPlain(prompt: Prompt): string {
   if (!full.endsWith(ASSISTANT_SUFFIX)) throw new Error('formatPlain no longer ends with an "Assistant: " turn');
   return full.slice(0, full.length - ASSISTANT_SUFFIX.length);
 }
+
+/**
+ * The `question` of use-lite-pairpm's template (src/default-models/pair.ts): a prompt that is one
+ * user turn is its text unchanged; any other prompt is the conversation as formatPromptPlain
+ * renders it ("User: ...\n\nAssistant: ..."), since the template has one slot for it.
+ */
+export function formatQuestion(prompt: Prompt): string {
+  if (typeof prompt === 'string') return prompt;
+  if (prompt.length === 1 && prompt[0]!.role === 'user') return prompt[0]!.content;
+  return formatPromptPlain(prompt);
+}

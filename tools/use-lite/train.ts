@@ -26,6 +26,8 @@ import { formatPlain, formatPromptPlain } from './text.js';
 import { weightsPackageVersion } from '../../src/default-models/weights.js';
 
 export const SEED = 1234;
+/** Where encoder features are kept between runs (a cache only: results do not depend on it). */
+export const DEFAULT_FEATURE_CACHE = resolve(import.meta.dirname, '../../models/.cache/use-lite-features-v2');
 /** Feature width of prompt-only texts (their sentence embedding). */
 const DP = PROMPT_FEATURES;
 
@@ -51,7 +53,7 @@ export const CONFIG = {
   gpm: { dim: 8, hidden: 128, tau: 0.1 },
 };
 
-type Split = 'train' | 'val' | 'test';
+export type Split = 'train' | 'val' | 'test';
 
 /** Width of the text features the heads read (a prefix of features.ts's columns). */
 let DX = TEXT_FEATURES;
@@ -74,7 +76,7 @@ export interface PairRows {
 /** Feature standardisation (per dimension, from training rows), folded into the exported graph. */
 interface Standardizer { mean: Float32Array; std: Float32Array }
 
-function standardizer(m: Float32Array, D: number, rows: Iterable<number>): Standardizer {
+export function standardizer(m: Float32Array, D: number, rows: Iterable<number>): Standardizer {
   const mean = new Float64Array(D);
   const sq = new Float64Array(D);
   let n = 0;
@@ -88,12 +90,12 @@ function standardizer(m: Float32Array, D: number, rows: Iterable<number>): Stand
   return { mean: mu, std: sd };
 }
 
-function standardize(m: Float32Array, D: number, s: Standardizer): Float32Array {
+export function standardize(m: Float32Array, D: number, s: Standardizer): Float32Array {
   return m.map((v, i) => (v - s.mean[i % D]!) / s.std[i % D]!);
 }
 
 /** The first `width` columns of a [rows, dim] matrix. */
-function leadingColumns(m: Float32Array, dim: number, width: number): Float32Array {
+export function leadingColumns(m: Float32Array, dim: number, width: number): Float32Array {
   const n = m.length / dim;
   const out = new Float32Array(n * width);
   for (let r = 0; r < n; r++) out.set(m.subarray(r * dim, r * dim + width), r * width);
@@ -103,7 +105,7 @@ function leadingColumns(m: Float32Array, dim: number, width: number): Float32Arr
 interface Curve { epoch: number; trainLoss: number; valAccuracy: number; valLoss: number }
 
 /** Adam over minibatches with early stopping on validation accuracy (then loss); restores the best epoch. */
-function fit(opts: {
+export function fit(opts: {
   name: string;
   n: number;
   params: Param[];
@@ -199,13 +201,13 @@ export function trainBradleyTerry(name: string, X: Float32Array, train: PairRows
   return { mlp, score, evalPairs, members: members.map((m) => ({ best_epoch: m.best.epoch, val_accuracy: round(m.best.valAccuracy) })), best: { valAccuracy: v.accuracy } };
 }
 
-function accuracyReport(evalPairs: (ps: PairRows[]) => { accuracy: number; loss: number }, groups: Record<string, PairRows[]>) {
+export function accuracyReport<P>(evalPairs: (ps: P[]) => { accuracy: number }, groups: Record<string, P[]>) {
   return Object.fromEntries(Object.entries(groups).filter(([, ps]) => ps.length > 0).map(([k, ps]) => [k, { pairs: ps.length, accuracy: round(evalPairs(ps).accuracy) }]));
 }
 
-const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
+export const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
 
-function mlpTensors(prefix: string, mlp: Mlp): Record<string, { shape: number[]; data: Float32Array }> {
+export function mlpTensors(prefix: string, mlp: Mlp): Record<string, { shape: number[]; data: Float32Array }> {
   const out: Record<string, { shape: number[]; data: Float32Array }> = {};
   mlp.layers.forEach((l, i) => {
     out[`${prefix}.${i}.weight`] = { shape: [l.inDim, l.outDim], data: l.w.value };
@@ -220,15 +222,21 @@ export function logger(started = Date.now()): Log {
   return (m: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${m}`);
 }
 
-/** Reads the data, leaves out evaluation prompts, splits, and computes (or reads cached) features. */
-export async function prepare(root: string, cacheDir: string, log: Log) {
-
-  // 1. Data, minus evaluation prompts.
+/** The training pairs minus every pair whose prompt is in an evaluation suite (every head's step 1). */
+export async function readPairs(root: string, log: Log) {
   const all = trainingPairs(root);
   const suites = await evaluationPrompts(root);
   const overlap = excludeOverlap(all, (p) => p.prompt, suites);
   const count = (ps: TrainingPair[]) => ps.reduce<Record<string, number>>((a, p) => ({ ...a, [p.source]: (a[p.source] ?? 0) + 1 }), {});
   log(`${all.length} pairs read; ${overlap.excluded.length} overlap an evaluation suite and are left out; ${overlap.kept.length} remain`);
+  return { all, suites, overlap, count };
+}
+
+/** Reads the data, leaves out evaluation prompts, splits, and computes (or reads cached) features. */
+export async function prepare(root: string, cacheDir: string, log: Log) {
+
+  // 1. Data, minus evaluation prompts.
+  const { all, suites, overlap, count } = await readPairs(root, log);
 
   // 2. Texts and their frozen features.
   const plainTexts = new Map<string, number>();
@@ -275,7 +283,7 @@ export async function prepare(root: string, cacheDir: string, log: Log) {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { data: { type: 'string' }, cache: { type: 'string' } } });
   const root = resolve(values.data ?? DEFAULT_DATA_ROOT);
-  const cacheDir = resolve(values.cache ?? join(import.meta.dirname, '../../models/.cache/use-lite-features-v2'));
+  const cacheDir = resolve(values.cache ?? DEFAULT_FEATURE_CACHE);
   const started = Date.now();
   const log = logger(started);
   const { all, suites, overlap, count, rows, plainTexts, promptTexts, embedSeconds, computedTexts, train, val, test, ofObjective, bySource, xStd, pStd, X, P, marker } = await prepare(root, cacheDir, log);
