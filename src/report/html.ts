@@ -7,8 +7,8 @@
  * `tr[data-subset]` table rows, `svg#sections-chart`, `svg#score-histogram`, `svg#margin-histogram`,
  * `svg#length-bias-chart`, `#length-flag`, `tr[data-category]`.
  */
-import { tieRule, tieWords } from './metrics.js';
-import { LENGTH_CATEGORIES, type Interval, type PairOutcome, type Results, type SubsetLengthBias } from './schema.js';
+import { metricOf, tieWords } from '../metrics/registry.js';
+import { LENGTH_CATEGORIES, type Interval, type PairOutcome, type Results, type SubsetLengthBias, type SubsetResult } from './schema.js';
 
 /** The fields of a pair the page uses (the scores JSONL's lines). */
 export interface ReportPair extends Partial<Pick<PairOutcome, 'chosen_score' | 'rejected_score' | 'correct' | 'margin'>> {
@@ -344,19 +344,18 @@ function meter(value: number, iv: Interval | undefined): string {
   return `<span class="meter"><span class="meter-bar" style="width:${fixed(clamp01(value) * 100)}%"></span>${ci}</span>`;
 }
 
-/** A tag for subsets scored otherwise than pair by pair (best-of-n, ...), when the results say so. */
-function metricTag(s: object): string {
-  const metric = (s as { metric?: unknown }).metric;
-  const details = (s as { details?: Record<string, unknown> }).details;
-  const parts = details && typeof details === 'object' ? Object.entries(details).map(([k, v]) => `${k} ${typeof v === 'number' ? num(v) : String(v)}`) : [];
-  const title = `scored as ${metric}, not pair by pair${parts.length ? `: ${parts.join(', ')}` : ''}`;
-  return typeof metric === 'string' && metric !== 'pairwise' ? ` <span class="chip chip-metric" title="${esc(title)}">${esc(metric)}</span>` : '';
+/** A tag for subsets scored otherwise than pair by pair (best-of-n, ...): their rows are lists of responses. */
+function metricTag(s: SubsetResult): string {
+  if (metricOf(s.metric).rows === 'pairs') return '';
+  const parts = Object.entries(s.details ?? {}).map(([k, v]) => `${k} ${num(v)}`);
+  const title = `scored as ${s.metric}, not pair by pair${parts.length ? `: ${parts.join(', ')}` : ''}`;
+  return ` <span class="chip chip-metric" title="${esc(title)}">${esc(s.metric)}</span>`;
 }
 
 /** How ties were credited, for each metric of the run. */
 function tieRules(results: Results): string {
   const metrics = [...new Set(Object.values(results.subsets).map((s) => s.metric))];
-  const rule = (m: (typeof metrics)[number]) => tieRule(m, results.best_of_n_ties);
+  const rule = (m: (typeof metrics)[number]) => metricOf(m).tieRule(results.best_of_n_ties ?? 'shared');
   return metrics.length === 1 ? rule(metrics[0]!) : metrics.map((m) => `${m}: ${rule(m)}`).join('; ');
 }
 
