@@ -16,7 +16,9 @@ export { gate, holm, type GateVerdict, type GateOptions } from './report/gate.js
 export { buildLeaderboard, leaderboardMarkdown, withTiers, type Leaderboard } from './report/leaderboard.js';
 export { confidenceIntervals, bootstrap } from './report/bootstrap.js';
 export { lengthBias } from './report/length-bias.js';
-export { bestOfN, styleMatrix, ties } from './report/metrics.js';
+export { bestOfN } from './metrics/best-of-n.js';
+export { styleMatrix } from './metrics/style-matrix.js';
+export { ties } from './metrics/rb2-ties.js';
 export { createScorer, BASELINES } from './scorers/index.js';
 export type { ScorerOptions } from './scorers/options.js';
 export { mergeShards } from './bench/merge.js';

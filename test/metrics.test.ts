@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { bestOfN, pairwise, styleMatrix, ties } from '../src/report/metrics.js';
+import { bestOfN } from '../src/metrics/best-of-n.js';
+import { pairwise } from '../src/metrics/pairwise.js';
+import { ties } from '../src/metrics/rb2-ties.js';
+import { styleMatrix } from '../src/metrics/style-matrix.js';
 
 describe('metric rules, on hand-computed cases', () => {
   it('pairwise: strict win only', () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { allocate, stratifiedSample, type ProbeReport } from '../src/analysis/probe.js';
-import { bestOfN } from '../src/report/metrics.js';
+import { bestOfN } from '../src/metrics/best-of-n.js';
 import { rmbench } from './helpers/cli.js';
 import { pair, set, writeMixedSuite } from './helpers/mixed-suite.js';
 import { tempDir } from './helpers/suite.js';

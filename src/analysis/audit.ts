@@ -1,7 +1,7 @@
 /**
  * @file Content-blind baselines of a suite (`rmbench data audit`): for every subset, the score of
  * always preferring the longer response and of always preferring the shorter one, computed by the
- * subset's own metric (src/report/metrics.ts) exactly as `rmbench run length` would score them,
+ * subset's own metric (src/metrics) exactly as `rmbench run length` would score them,
  * against the metric's chance level, with the run's bootstrap intervals. A baseline whose interval
  * lies above chance means the subset can be solved without reading the content. Lengths are
  * Unicode code points of the bare responses (as length_bias counts them); a length tie is what
@@ -11,13 +11,14 @@
 import { UserError } from '../errors.js';
 import { combine } from '../report/aggregate.js';
 import { DEFAULT_RESAMPLES, DEFAULT_SEED, confidenceIntervals } from '../report/bootstrap.js';
-import { ties, type TiesGroup } from '../report/metrics.js';
-import type { BestOfNTies, ConfidenceIntervals, Interval } from '../report/schema.js';
+import { itemOutcome, preferenceItem } from '../metrics/item.js';
+import { metricOf } from '../metrics/registry.js';
+import type { Metric } from '../metrics/types.js';
+import { outcomeValue, type BestOfNTies, type ConfidenceIntervals, type Interval, type ItemOutcome } from '../report/schema.js';
 import { codePointLength } from '../code-points.js';
 import { loadSubsets } from '../subsets/load.js';
 import type { SubsetEntry, Suite } from '../subsets/manifest.js';
-import { isSetRow, type MetricKind, type Row } from '../subsets/types.js';
-import { itemValue, preferenceMatrix, rowResponses } from './decide.js';
+import { isSetRow, rowItem, type MetricKind, type Row } from '../subsets/types.js';
 
 export const AUDIT_SCHEMA_VERSION = 1;
 const INTERVAL_LEVEL = 0.95;
@@ -77,37 +78,35 @@ export const MIN_ITEMS_TO_FLAG = 10;
 /** Which way a content-blind baseline prefers: +1 picks the longer response, -1 the shorter. */
 const DIRECTION: Record<BaselineName, 1 | -1> = { pick_longer: 1, pick_shorter: -1 };
 
-/** One item's value under its metric (and the suite's best-of-n tie rule) when preferences are length differences (times `direction`). */
-export function baselineValue(metric: MetricKind, row: Row, direction: 1 | -1, bestOfNTies: BestOfNTies | undefined): number {
-  const { chosen, rejected } = rowResponses(row);
-  return itemValue(metric, preferenceMatrix(chosen, rejected, (a, b) => direction * (codePointLength(a) - codePointLength(b))), bestOfNTies);
+/** One item's outcome under its metric (and the suite's best-of-n tie rule) when lengths (times `direction`) are the scores. */
+function baselineOutcome(metric: Metric, row: Row, direction: 1 | -1, bestOfNTies: BestOfNTies | undefined): ItemOutcome {
+  const { chosen, rejected } = rowItem(row);
+  const score = (response: string) => direction * codePointLength(response);
+  const item = preferenceItem(chosen, rejected, (a, b) => score(a) - score(b), score);
+  return itemOutcome(row, item, metric.decide(item, bestOfNTies));
 }
 
-/** A random scorer's expected item value under the metric (null where it has no single value). */
-export function chanceValue(metric: MetricKind, row: Row): number | null {
-  if (metric === 'pairwise' || metric === 'style-matrix') return 0.5;
-  if (metric === 'best-of-n' && isSetRow(row)) return 1 / (1 + row.rejected.length);
-  return null;
+/** One item's value under its metric (and the suite's best-of-n tie rule) when preferences are length differences (times `direction`). */
+export function baselineValue(metric: MetricKind, row: Row, direction: 1 | -1, bestOfNTies: BestOfNTies | undefined): number {
+  return outcomeValue(baselineOutcome(metricOf(metric), row, direction, bestOfNTies));
+}
+
+/** A baseline over a subset: its item values and its score by the metric's own rule (a mean, or the metric's formula). */
+function baselineOver(entry: SubsetEntry, rows: readonly Row[], direction: 1 | -1, bestOfNTies: BestOfNTies | undefined): { values: number[]; score: number } {
+  const metric = metricOf(entry.metric);
+  const accumulator = metric.accumulator();
+  const values = rows.map((row) => {
+    const outcome = baselineOutcome(metric, row, direction, bestOfNTies);
+    accumulator.add(outcome);
+    return outcomeValue(outcome);
+  });
+  return { values, score: accumulator.finish(values.length).accuracy ?? mean(values) };
 }
 
 function hasLengthTie(row: Row): boolean {
-  const { chosen, rejected } = rowResponses(row);
+  const { chosen, rejected } = rowItem(row);
   const lengths = new Set(rejected.map(codePointLength));
   return chosen.some((c) => lengths.has(codePointLength(c)));
-}
-
-/** RewardBench 2's Ties formula with lengths as scores. */
-function tiesScore(rows: readonly Row[], direction: 1 | -1): number {
-  const groups: TiesGroup[] = rows.filter(isSetRow).map((row) => {
-    const colon = row.id.indexOf(':');
-    return {
-      type: row.id.slice(0, colon) as TiesGroup['type'],
-      promptId: row.id.slice(colon + 1),
-      correct: row.chosen.map((c) => direction * codePointLength(c)),
-      incorrect: row.rejected.map((r) => direction * codePointLength(r)),
-    };
-  });
-  return ties(groups).score;
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -120,29 +119,32 @@ export function auditSuite(suite: Suite): SuiteAudit {
     if (!counted.length) throw new UserError(`subset ${entry.name}: every pair is labelled a tie; nothing to audit`);
     return { entry, rows: counted };
   });
+  const baselines = loaded.map(({ entry, rows }) => ({
+    entry,
+    runs: Object.fromEntries(BASELINES.map((b) => [b, baselineOver(entry, rows, DIRECTION[b], suite.best_of_n_ties)])) as Record<BaselineName, ReturnType<typeof baselineOver>>,
+  }));
   // The bootstrap resamples item values, so it covers the subsets whose score is a mean of items.
-  const proportions = loaded.filter(({ entry }) => entry.metric !== 'rb2-ties');
+  const proportions = baselines.filter(({ entry }) => metricOf(entry.metric).scoreIsItemMean);
   const layout = { subsets: proportions.map((s) => s.entry), sectionWeights: suite.sections };
-  const perBaseline = BASELINES.map((b) => {
-    const values = proportions.map(({ entry, rows }) => rows.map((row) => baselineValue(entry.metric, row, DIRECTION[b], suite.best_of_n_ties)));
-    const intervals = proportions.length ? confidenceIntervals(layout, values, { level: INTERVAL_LEVEL }) : null;
-    const means = new Map(proportions.map(({ entry }, i) => [entry.name, mean(values[i]!)]));
-    return { b, intervals, means };
-  });
-  const byName = Object.fromEntries(perBaseline.map((x) => [x.b, x])) as Record<BaselineName, (typeof perBaseline)[number]>;
+  const intervals = Object.fromEntries(
+    BASELINES.map((b) => [b, proportions.length ? confidenceIntervals(layout, proportions.map((s) => s.runs[b].values), { level: INTERVAL_LEVEL }) : null]),
+  ) as Record<BaselineName, ConfidenceIntervals | null>;
   const subsets: Record<string, SubsetAudit> = {};
-  for (const { entry, rows } of loaded) {
-    const score = (b: BaselineName) => byName[b].means.get(entry.name) ?? tiesScore(rows, DIRECTION[b]);
-    const interval = (b: BaselineName) => byName[b].intervals?.subsets[entry.name];
-    subsets[entry.name] = auditSubset(entry, rows, score, interval);
-  }
+  loaded.forEach(({ entry, rows }, i) => {
+    subsets[entry.name] = auditSubset(
+      entry,
+      rows,
+      (b) => baselines[i]!.runs[b].score,
+      (b) => intervals[b]?.subsets[entry.name],
+    );
+  });
   // Section and overall scores exist only when every subset's score is a mean of items.
   const suiteScores =
     proportions.length === loaded.length && proportions.length
       ? (Object.fromEntries(
-          perBaseline.map(({ b, intervals }) => {
+          BASELINES.map((b) => {
             const combined = combine(layout, proportions.map(({ entry }) => subsets[entry.name]![b]));
-            return [b, { ...combined, overall_interval: intervals!.overall }];
+            return [b, { ...combined, overall_interval: intervals[b]!.overall }];
           }),
         ) as SuiteAudit['suite_scores'])
       : null;
@@ -171,9 +173,13 @@ function pickPosition(entry: SubsetEntry, rows: readonly Row[]): PickPosition | 
 }
 
 function auditSubset(entry: SubsetEntry, rows: readonly Row[], score: (b: BaselineName) => number, intervalOf: (b: BaselineName) => Interval | undefined): SubsetAudit {
-  const chances = rows.map((row) => chanceValue(entry.metric, row));
+  const metric = metricOf(entry.metric);
+  const chances = rows.map((row) => {
+    const { chosen, rejected } = rowItem(row);
+    return metric.chance({ chosen: chosen.length, rejected: rejected.length });
+  });
   const chance = chances.every((c): c is number => c !== null) && chances.length ? mean(chances) : null;
-  const intervals = entry.metric === 'rb2-ties' ? null : { pick_longer: intervalOf('pick_longer')!, pick_shorter: intervalOf('pick_shorter')! };
+  const intervals = metric.scoreIsItemMean ? { pick_longer: intervalOf('pick_longer')!, pick_shorter: intervalOf('pick_shorter')! } : null;
   const flags: string[] = [];
   const flag = (name: string, value: number, iv: Interval, chanceLevel: number) => {
     if (iv.low > chanceLevel) flags.push(`${name.replace('_', '-')} scores ${pct(value)} (95% interval ${pct(iv.low)}–${pct(iv.high)}), above chance ${pct(chanceLevel)}`);

@@ -12,6 +12,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
+import { metricOf } from '../metrics/registry.js';
 import { combine, type Layout } from '../report/aggregate.js';
 import { DEFAULT_RESAMPLES, DEFAULT_SEED, bootstrap, percentileInterval, prng } from '../report/bootstrap.js';
 import type { BestOfNTies, Interval } from '../report/schema.js';
@@ -23,7 +24,6 @@ import type { Scorer } from '../scorers/types.js';
 import { loadSubsets } from '../subsets/load.js';
 import { defaultManifestPath, resolveSuite, type SubsetEntry } from '../subsets/manifest.js';
 import { isSetRow, pairKey, rowItem, type Row } from '../subsets/types.js';
-import { itemValue } from './decide.js';
 
 export const PROBE_SCHEMA_VERSION = 1;
 export const DEFAULT_SAMPLE = 500;
@@ -137,9 +137,11 @@ async function decide(scorer: Scorer, sample: readonly { entry: SubsetEntry; row
   let at = 0;
   return sample.map(({ entry, rows }) =>
     rows.map((row) => {
-      const prefers = items[at++]!.matrix;
-      if (prefers.flat().some((p) => !Number.isFinite(p))) throw new UserError(`${scorer.info.model}: non-finite preference for ${pairKey(row)}; check the model's outputs`);
-      return { signs: prefers.flat().map(Math.sign).join(','), value: itemValue(entry.metric, prefers, bestOfNTies) };
+      const scoredItem = items[at++]!;
+      const item = { matrix: scoredItem.matrix, chosenScores: scoredItem.chosen.map((o) => o.score ?? null), rejectedScores: scoredItem.rejected.map((o) => o.score ?? null) };
+      const prefers = item.matrix.flat();
+      if (prefers.some((p) => !Number.isFinite(p))) throw new UserError(`${scorer.info.model}: non-finite preference for ${pairKey(row)}; check the model's outputs`);
+      return { signs: prefers.map(Math.sign).join(','), value: metricOf(entry.metric).decide(item, bestOfNTies).value };
     }),
   );
 }
@@ -206,8 +208,8 @@ export async function probe(options: ProbeOptions): Promise<ProbeReport> {
   const subsets = loadSubsets(suite).map(({ entry, rows }) => ({ entry, rows: rows.filter((r) => isSetRow(r) || !r.tie) }));
   const picked = stratifiedSample(subsets.map((s) => s.rows), sampleSize, seed);
   const sample = subsets.map((s, i) => ({ entry: s.entry, rows: picked[i]! })).filter((s) => s.rows.length > 0);
-  // rb2-ties subsets are scored by a formula over items, not a mean: the probe leaves them out.
-  const scored = sample.filter((s) => s.entry.metric !== 'rb2-ties');
+  // Subsets scored by a formula over items (rb2-ties), not a mean, are left out.
+  const scored = sample.filter((s) => metricOf(s.entry.metric).scoreIsItemMean);
   if (!scored.length) throw new UserError(`suite ${suite.name}: no subset whose score is a mean of items to probe`);
   const layout: Layout = { subsets: scored.map((s) => s.entry), sectionWeights: suite.sections };
   const tokenBudget = options.tokenBudget ?? DEFAULT_TOKEN_BUDGET;

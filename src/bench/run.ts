@@ -5,6 +5,7 @@
  * `onOutcomes` when given (the CLI streams them to the scores file) or are returned.
  */
 import { UserError } from '../errors.js';
+import { metricOf } from '../metrics/registry.js';
 import { aggregate } from '../report/aggregate.js';
 import { confidenceIntervals } from '../report/bootstrap.js';
 import { lengthBias } from '../report/length-bias.js';
@@ -62,7 +63,7 @@ export function computeFigures(suite: Suite, summaries: readonly SubsetSummary[]
 /** The suite's scoring notes a run records: the best-of-n tie rule (when it has such subsets) and its overall note. */
 export function suiteScoring(suite: Suite, entries: readonly SubsetEntry[]): Pick<Results, 'best_of_n_ties' | 'overall_note'> {
   return {
-    ...(entries.some((e) => e.metric === 'best-of-n') ? { best_of_n_ties: suite.best_of_n_ties ?? 'shared' } : {}),
+    ...(entries.some((e) => metricOf(e.metric).readsBestOfNTies) ? { best_of_n_ties: suite.best_of_n_ties ?? 'shared' } : {}),
     ...(suite.overall_note ? { overall_note: suite.overall_note } : {}),
   };
 }

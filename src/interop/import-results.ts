@@ -65,12 +65,12 @@ export async function importResults(options: ImportOptions): Promise<RunOutput> 
     items,
     outcomes: decideSubset(scorer, entry, rows, items.map((item, i) => scoredItem(item.scores, rowItem(rows[i]!).chosen.length)), suite.best_of_n_ties).outcomes,
   }));
-  const metricOf = new Map(suite.subsets.map((s) => [s.name, s.metric]));
+  const metrics = new Map(suite.subsets.map((s) => [s.name, s.metric]));
   rb.checkRecordedResults(
     options.file,
     decided.flatMap((d) => d.items),
     decided.flatMap((d) => d.outcomes),
-    (subset) => metricOf.get(subset) ?? 'pairwise',
+    (subset) => metrics.get(subset)!,
   );
   const pairs = decided.flatMap((d) => d.outcomes);
   return {

@@ -16,9 +16,10 @@
  */
 import { z } from 'zod';
 import { UserError, ValidationError } from '../errors.js';
-import type { ItemOutcome, PairOutcome, Results } from '../report/schema.js';
+import { DEFAULT_METRIC, metricOf } from '../metrics/registry.js';
+import { outcomeValue, type ItemOutcome, type PairOutcome, type Results } from '../report/schema.js';
 import type { LoadedSubset } from '../subsets/load.js';
-import { isSetRow, pairKey, type Row } from '../subsets/types.js';
+import { isSetRow, pairKey, type MetricKind, type Row } from '../subsets/types.js';
 
 export type ScoresVersion = 'v1' | 'v2';
 
@@ -44,9 +45,10 @@ function listed(items: readonly string[]): string {
 
 /** v1 for suites of pairs; v2 (RewardBench 2's shapes) once a subset holds response sets. */
 export function scoresVersion(results: Pick<Results, 'subsets'>): ScoresVersion {
-  const metrics = new Set(Object.values(results.subsets).map((s) => s.metric));
-  if (metrics.has('style-matrix')) throw new UserError('reward-bench has no format for the style-matrix metric (RM-Bench); use --format eee');
-  return [...metrics].every((m) => m === 'pairwise') ? 'v1' : 'v2';
+  const metrics = [...new Set(Object.values(results.subsets).map((s) => metricOf(s.metric)))];
+  const unwritable = metrics.find((m) => m.rewardBench.version === null);
+  if (unwritable) throw new UserError(`reward-bench has no format for the ${unwritable.kind} metric (${unwritable.source}); use --format eee`);
+  return metrics.every((m) => m.rewardBench.version === 'v1') ? 'v1' : 'v2';
 }
 
 export function rewardBenchModelType(results: Pick<Results, 'model_type'>): string {
@@ -66,12 +68,6 @@ const exportId = (id: string): number | string => (/^(0|[1-9]\d*)$/.test(id) && 
 
 function header(results: Results) {
   return { model: results.model, model_type: rewardBenchModelType(results), chat_template: rewardBenchChatTemplate(results) };
-}
-
-/** reward-bench's generic v2 `results` entry: 1/#maxima when the first score is a maximum, else 0. */
-export function firstIsBest(scores: readonly number[]): number {
-  const max = Math.max(...scores);
-  return scores[0] === max ? 1 / scores.filter((s) => s === max).length : 0;
 }
 
 /** run_v2.py nulls the results of a subset named exactly "ties" (its lowercase check); "Ties" keeps the generic value. */
@@ -111,9 +107,9 @@ export function evalSetScores(results: Results, outcomes: readonly ItemOutcome[]
     scores: outcomes.map(scoresOf),
     num_correct: outcomes.map((o) => ('value' in o ? o.chosen_scores.length : 1)),
     results: outcomes.map((o) => {
-      if (!('value' in o)) return o.correct ? 1 : 0;
-      if (results.subsets[o.subset]?.metric !== 'rb2-ties') return o.value;
-      return o.subset === NULL_RESULTS_SUBSET ? null : firstIsBest(scoresOf(o) as number[]);
+      const formula = metricOf(results.subsets[o.subset]?.metric ?? DEFAULT_METRIC).rewardBench.formulaResult;
+      if (!formula) return outcomeValue(o);
+      return o.subset === NULL_RESULTS_SUBSET ? null : formula.of(scoresOf(o) as number[]);
     }),
   };
 }
@@ -276,19 +272,20 @@ const responseCounts = (row: Row): [number, number] => (isSetRow(row) ? [row.cho
  * Checks the file's own `results` column against the outcomes recomputed from its scores (items in
  * the same order): a file whose decisions disagree with its scores cannot be trusted.
  */
-export function checkRecordedResults(path: string, items: readonly RecordedItem[], outcomes: readonly ItemOutcome[], metricOf: (subset: string) => string): void {
+export function checkRecordedResults(path: string, items: readonly RecordedItem[], outcomes: readonly ItemOutcome[], metricOfSubset: (subset: string) => MetricKind): void {
   const problems: string[] = [];
   items.forEach((item, i) => {
     const outcome = outcomes[i]!;
-    if ('value' in outcome && metricOf(outcome.subset) === 'rb2-ties') {
-      // The subset's score is a formula, not a mean of results: reward-bench leaves null or the generic value.
-      const generic = firstIsBest(item.scores);
+    const formula = metricOf(metricOfSubset(outcome.subset)).rewardBench.formulaResult;
+    if (formula) {
+      // The subset's score is a formula, not a mean of results: reward-bench leaves null or its generic value.
+      const generic = formula.of(item.scores);
       if (item.result !== null && Math.abs(item.result - generic) > 1e-12) {
-        problems.push(`row ${item.row} (${outcome.key}): results says ${item.result}, expected null or ${generic} (1/#maxima when the first of its scores ${item.scores.join(', ')} is a maximum, else 0)`);
+        problems.push(`row ${item.row} (${outcome.key}): results says ${item.result}, expected null or ${generic} (${formula.rule(item.scores)})`);
       }
       return;
     }
-    const expected = 'value' in outcome ? outcome.value : outcome.correct ? 1 : 0;
+    const expected = outcomeValue(outcome);
     if (item.result === null || Math.abs(item.result - expected) > 1e-12) {
       problems.push(`row ${item.row} (${outcome.key}): results says ${item.result}, its scores ${item.scores.join(', ')} give ${expected}`);
     }

@@ -5,6 +5,7 @@
  * Only the subsets present are used, so a partial run aggregates what it ran. The bootstrap and
  * the regression gate combine resampled subset values with the same `combine`.
  */
+import { DEFAULT_METRIC } from '../metrics/registry.js';
 import type { SubsetEntry } from '../subsets/manifest.js';
 import type { SubsetResult } from './schema.js';
 
@@ -77,7 +78,7 @@ export function aggregate(sectionWeights: Layout['sectionWeights'], subsets: rea
     const correct = values.reduce((n, v) => n + v, 0);
     const score = accuracy ?? correct / values.length;
     subsetResults[entry.name] = {
-      metric: entry.metric ?? 'pairwise',
+      metric: entry.metric ?? DEFAULT_METRIC,
       section: entry.section,
       weight: entry.weight,
       n: values.length,

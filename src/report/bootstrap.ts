@@ -3,6 +3,7 @@
  * in the benchmark), combined into sections and overall with the benchmark's own weights.
  * Used for the confidence intervals of a run and, paired, by the regression gate.
  */
+import type { Resampler } from '../metrics/types.js';
 import { combine, type Layout } from './aggregate.js';
 import type { ConfidenceIntervals, Interval } from './schema.js';
 
@@ -26,12 +27,6 @@ export interface BootstrapDraws {
   subsetMeans: Float64Array[];
   sections: Record<string, Float64Array>;
   overall: Float64Array;
-}
-
-/** A subset whose score is not a mean of item values: it recomputes the score from resampled units. */
-export interface Resampler {
-  units: number;
-  compute(indices: ArrayLike<number>): number;
 }
 
 export type BootstrapInput = ArrayLike<number> | Resampler;

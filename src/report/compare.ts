@@ -6,6 +6,7 @@
  * correction, two-sided. Items labelled as human ties are left out, as from accuracy.
  */
 import { UserError } from '../errors.js';
+import { notMeanOfItems } from '../metrics/registry.js';
 import { pearson } from '../stats.js';
 import { checkSameData } from './data-fingerprint.js';
 import { GATE_DEFAULTS, gate, holm, type GateRun } from './gate.js';
@@ -158,8 +159,8 @@ export function compareRuns(a: GateRun, b: GateRun, options: CompareOptions = {}
  * twice the smaller is the two-sided p-value, then Holm across sections and overall.
  */
 function significance(a: GateRun, b: GateRun, options: Required<CompareOptions>): Comparison['significance'] {
-  const ties = Object.entries(a.results.subsets).filter(([, s]) => s.metric === 'rb2-ties').map(([name]) => name);
-  if (ties.length) return { skipped: `subset ${ties.join(', ')} uses the rb2-ties formula, which is not a mean over items; the paired bootstrap compares mean-of-items metrics only` };
+  const formula = notMeanOfItems(a.results.subsets);
+  if (formula) return { skipped: `${formula}; the paired bootstrap compares mean-of-items metrics only` };
   const gateOptions = { maxDropPoints: 0, resamples: options.resamples, seed: options.seed };
   const drop = gate(a, b, gateOptions).comparisons;
   const rise = gate(b, a, gateOptions).comparisons;

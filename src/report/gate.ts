@@ -6,6 +6,7 @@
  * the tolerance and significant: H0 "the true drop is at most the tolerance" is rejected at alpha.
  */
 import { UserError } from '../errors.js';
+import { notMeanOfItems } from '../metrics/registry.js';
 import { combine, type Layout } from './aggregate.js';
 import { checkSameData } from './data-fingerprint.js';
 import { printable } from './table.js';
@@ -77,9 +78,8 @@ function correctness(run: GateRun): Map<string, Map<string, number>> {
     bySubset.set(p.subset, m);
   }
   for (const [name, s] of Object.entries(run.results.subsets)) {
-    if (s.metric === 'rb2-ties') {
-      throw new UserError(`${run.path}: subset ${name} uses the rb2-ties formula, which is not a mean over items; the gate compares mean-of-items metrics only`);
-    }
+    const formula = notMeanOfItems({ [name]: s });
+    if (formula) throw new UserError(`${run.path}: ${formula}; the gate compares mean-of-items metrics only`);
     const m = bySubset.get(name);
     const correct = m ? [...m.values()].reduce((a, b) => a + b, 0) : 0;
     if (!m || m.size !== s.n || Math.abs(correct - s.correct) > 1e-9) {

@@ -7,8 +7,9 @@
  * `tr[data-subset]` table rows, `svg#sections-chart`, `svg#score-histogram`, `svg#margin-histogram`,
  * `svg#length-bias-chart`, `#length-flag`, `tr[data-category]`.
  */
-import { tieRule, tieWords } from './metrics.js';
-import { LENGTH_CATEGORIES, type Interval, type PairOutcome, type Results, type SubsetLengthBias } from './schema.js';
+import { metricOf, tieWords } from '../metrics/registry.js';
+import { kindNamed } from '../scorers/kinds/registry.js';
+import { LENGTH_CATEGORIES, type Interval, type PairOutcome, type Results, type SubsetLengthBias, type SubsetResult } from './schema.js';
 
 /** The fields of a pair the page uses (the scores JSONL's lines). */
 export interface ReportPair extends Partial<Pick<PairOutcome, 'chosen_score' | 'rejected_score' | 'correct' | 'margin'>> {
@@ -344,19 +345,18 @@ function meter(value: number, iv: Interval | undefined): string {
   return `<span class="meter"><span class="meter-bar" style="width:${fixed(clamp01(value) * 100)}%"></span>${ci}</span>`;
 }
 
-/** A tag for subsets scored otherwise than pair by pair (best-of-n, ...), when the results say so. */
-function metricTag(s: object): string {
-  const metric = (s as { metric?: unknown }).metric;
-  const details = (s as { details?: Record<string, unknown> }).details;
-  const parts = details && typeof details === 'object' ? Object.entries(details).map(([k, v]) => `${k} ${typeof v === 'number' ? num(v) : String(v)}`) : [];
-  const title = `scored as ${metric}, not pair by pair${parts.length ? `: ${parts.join(', ')}` : ''}`;
-  return typeof metric === 'string' && metric !== 'pairwise' ? ` <span class="chip chip-metric" title="${esc(title)}">${esc(metric)}</span>` : '';
+/** A tag for subsets scored otherwise than pair by pair (best-of-n, ...): their rows are lists of responses. */
+function metricTag(s: SubsetResult): string {
+  if (metricOf(s.metric).rows === 'pairs') return '';
+  const parts = Object.entries(s.details ?? {}).map(([k, v]) => `${k} ${num(v)}`);
+  const title = `scored as ${s.metric}, not pair by pair${parts.length ? `: ${parts.join(', ')}` : ''}`;
+  return ` <span class="chip chip-metric" title="${esc(title)}">${esc(s.metric)}</span>`;
 }
 
 /** How ties were credited, for each metric of the run. */
 function tieRules(results: Results): string {
   const metrics = [...new Set(Object.values(results.subsets).map((s) => s.metric))];
-  const rule = (m: (typeof metrics)[number]) => tieRule(m, results.best_of_n_ties);
+  const rule = (m: (typeof metrics)[number]) => metricOf(m).tieRule(results.best_of_n_ties ?? 'shared');
   return metrics.length === 1 ? rule(metrics[0]!) : metrics.map((m) => `${m}: ${rule(m)}`).join('; ');
 }
 
@@ -463,6 +463,12 @@ function distributions(results: Results, items: readonly ReportPair[]): string {
   ].filter(Boolean);
   const clip = clipped ? ' Values beyond the 0.5th and 99.5th percentiles are counted in the end bins.' : '';
   return `${notes.join('')}<div class="figures">${charts.join('')}</div><p class="muted small">All ${what.join(' and ').replace(' and (', ' (')} of the run, from <code>${esc(results.scores_file)}</code>.${clip}</p>`;
+}
+
+/** The kind's own report (ArmoRM objectives, GPM probabilities, DPO diagnostics, judge counts), as its kind renders it. */
+function scorerReportSection(results: Results): string {
+  const lines = results.scorer_report ? kindNamed(results.model_type)?.reportLines?.(results.scorer_report) : undefined;
+  return lines?.length ? `<section class="card" id="scorer-report">\n<h2>${esc(results.model_type)} report</h2>\n<pre>${esc(lines.join('\n'))}</pre>\n</section>` : '';
 }
 
 function lengthBiasSection(results: Results): string {
@@ -616,6 +622,7 @@ ${sectionsChart(results)}
 <p class="lead">Accuracy = correct / n; <span class="ties-flag">ties</span> (exactly equal preference): ${esc(tieRules(results))}${totalTies ? ` (${esc(totalTies)} in this run)` : ''}. Length columns: accuracy of always picking the longer response, and how the model's margins follow length.</p>
 ${subsetTable(results)}
 </section>
+${scorerReportSection(results)}
 <section class="card" id="distributions">
 <h2>Score distributions</h2>
 <p class="lead">How the model scores the chosen and the rejected responses, and the margin between them (right of 0: correct).</p>

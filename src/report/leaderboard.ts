@@ -7,6 +7,7 @@
  * difference to reach alpha are refused, not drawn as one tier.
  */
 import { UserError } from '../errors.js';
+import { notMeanOfItems } from '../metrics/registry.js';
 import { checkSameData } from './data-fingerprint.js';
 import { GATE_DEFAULTS, gate, holm, type GateRun } from './gate.js';
 import type { Interval, Results } from './schema.js';
@@ -150,10 +151,8 @@ export function withTiers(board: Leaderboard, runs: readonly GateRun[], options:
   const { alpha, resamples, seed } = { ...GATE_DEFAULTS, ...options };
   const byPath = new Map(runs.map((run) => [run.path, run]));
   const ordered = board.entries.map((e) => byPath.get(e.results_file)!);
-  const ties = Object.entries(ordered[0]!.results.subsets).filter(([, s]) => s.metric === 'rb2-ties').map(([name]) => name);
-  if (ties.length) {
-    return { ...board, tiers: { skipped: `subset ${ties.join(', ')} uses the rb2-ties formula, which is not a mean over items; the paired bootstrap compares mean-of-items metrics only` } };
-  }
+  const formula = notMeanOfItems(ordered[0]!.results.subsets);
+  if (formula) return { ...board, tiers: { skipped: `${formula}; the paired bootstrap compares mean-of-items metrics only` } };
   const comparisons = (ordered.length * (ordered.length - 1)) / 2;
   const needed = resamplesNeeded(comparisons, alpha);
   if (comparisons > 0 && resamples < needed) {

@@ -62,7 +62,7 @@ export interface SubsetResult {
   n: number;
   /** Sum of item values (a count of correct pairs for pairwise subsets; fractional for best-of-n). */
   correct: number;
-  /** Items decided by an exact tie of preferences, credited by the metric's rule (metrics.ts tieRule). */
+  /** Items decided by an exact tie of preferences, credited by the metric's rule (its tieRule in src/metrics). */
   ties: number;
   /** The subset score: mean item value, or the RewardBench 2 Ties formula for rb2-ties. */
   accuracy: number;

@@ -1,6 +1,6 @@
 /** @file The terminal report: subsets grouped by section with 95% intervals, then the overall score. */
 import chalk from 'chalk';
-import { tieWords } from './metrics.js';
+import { metricOf, tieWords } from '../metrics/registry.js';
 import type { Interval, Results } from './schema.js';
 
 /**
@@ -18,14 +18,6 @@ export type TableInput = Pick<
   'model' | 'suite' | 'subsets' | 'sections' | 'overall' | 'partial' | 'timing' | 'confidence_intervals' | 'length_bias' | 'section_details' | 'overall_details' | 'best_of_n_ties' | 'overall_note'
 >;
 
-const METRIC_LABEL = {
-  pairwise: 'pairwise accuracy (a tie is wrong)',
-  'best-of-n': 'best-of-N accuracy (1/#maxima when the chosen is among them)',
-  'style-matrix': 'RM-Bench style matrix: mean of hard, normal, easy',
-  'rb2-ties': 'RewardBench 2 Ties score',
-};
-const STRICT_BEST_OF_N = 'best-of-N accuracy (1 only when the chosen beats every rejected; a tie is wrong)';
-
 const parts = (details: Record<string, number> | undefined) =>
   details && 'hard' in details ? chalk.cyan(`  hard ${pct(details.hard!)}  normal ${pct(details.normal!)}  easy ${pct(details.easy!)}`) : '';
 
@@ -36,7 +28,7 @@ export function renderTable(results: TableInput): string {
   const bestOfNTies = results.best_of_n_ties ?? 'shared';
   lines.push(chalk.bold(`${printable(results.model)} on ${printable(results.suite.name)} v${printable(results.suite.version)}${results.partial ? chalk.yellow(' (partial run)') : ''}`));
   const metrics = [...new Set(Object.values(results.subsets).map((s) => s.metric))];
-  lines.push(chalk.dim(`metric: ${metrics.map((m) => (m === 'best-of-n' && bestOfNTies === 'wrong' ? STRICT_BEST_OF_N : METRIC_LABEL[m])).join('; ')}`));
+  lines.push(chalk.dim(`metric: ${metrics.map((m) => metricOf(m).label(bestOfNTies)).join('; ')}`));
   lines.push(chalk.dim(`${''.padEnd(nameWidth)}score [95% bootstrap interval]`));
   for (const section of Object.keys(results.sections)) {
     lines.push('', chalk.bold(`${printable(section).padEnd(nameWidth)}${pct(results.sections[section]!)}`) + range(ci.sections[section]) + parts(results.section_details?.[section]));

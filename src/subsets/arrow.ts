@@ -31,6 +31,8 @@ import {
 } from 'apache-arrow';
 import { UserError, ValidationError, errorMessage } from '../errors.js';
 import { checkRegularFile, readRegularFile } from '../io.js';
+import { DEFAULT_METRIC, metricOf } from '../metrics/registry.js';
+import type { Metric } from '../metrics/types.js';
 import { checkArrowLayout } from './arrow-layout.js';
 import { isSetRow, type Message, type MetricKind, type PairRow, type Prompt, type Row, type SetRow } from './types.js';
 
@@ -99,19 +101,6 @@ function isMessageList(type: DataType): boolean {
   const names = new Map(child.children.map((f) => [f.name, f.type]));
   return ['role', 'content'].every((n) => names.has(n) && isString(names.get(n)!));
 }
-
-/** What each metric expects of a set row's sizes; null when it fits. */
-const SET_SHAPES: Record<Exclude<MetricKind, 'pairwise'>, (row: SetRow) => string | null> = {
-  'best-of-n': (r) => (r.chosen.length === 1 && r.rejected.length >= 1 ? null : `best-of-n needs 1 chosen and at least 1 rejected, found ${r.chosen.length} and ${r.rejected.length}`),
-  'style-matrix': (r) =>
-    r.chosen.length >= 2 && r.chosen.length === r.rejected.length ? null : `style-matrix needs as many chosen as rejected variants (>= 2), found ${r.chosen.length} and ${r.rejected.length}`,
-  'rb2-ties': (r) =>
-    !/^(ref|tied):./.test(r.id)
-      ? `rb2-ties ids are ref:<prompt id> or tied:<prompt id>, found "${r.id}"`
-      : r.chosen.length >= 1 && r.rejected.length >= 1
-        ? null
-        : `rb2-ties needs at least 1 correct (chosen) and 1 incorrect (rejected) answer`,
-};
 
 export interface ReadSubsetOptions {
   /** Expected value of the subset column in every row. */
@@ -225,7 +214,7 @@ export function tableToRows(table: Table, source: string, options: ReadSubsetOpt
  * (ids unique across batches, row numbers counted across batches).
  */
 class RowReader {
-  private readonly metric: MetricKind;
+  private readonly metric: Metric;
   private readonly hasTie: boolean;
   private readonly hasPositions: boolean;
   private readonly firstRowOf = new Map<string, number>();
@@ -236,8 +225,8 @@ class RowReader {
     private readonly source: string,
     private readonly options: ReadSubsetOptions,
   ) {
-    this.metric = options.metric ?? 'pairwise';
-    const sets = this.metric !== 'pairwise';
+    this.metric = metricOf(options.metric ?? DEFAULT_METRIC);
+    const sets = this.metric.rows === 'sets';
     const found = schema.fields.map((f) => f.name);
     const problems: string[] = [];
     const typeOf = (name: string) => schema.fields.find((f) => f.name === name)?.type;
@@ -245,8 +234,8 @@ class RowReader {
       id: [isString, 'utf8'],
       subset: [isString, 'utf8'],
       prompt: [(t) => isString(t) || isMessageList(t), 'utf8 or list<struct<role: utf8, content: utf8>>'],
-      chosen: sets ? [isStringList, `list<utf8> (metric ${this.metric})`] : [isString, 'utf8'],
-      rejected: sets ? [isStringList, `list<utf8> (metric ${this.metric})`] : [isString, 'utf8'],
+      chosen: sets ? [isStringList, `list<utf8> (metric ${this.metric.kind})`] : [isString, 'utf8'],
+      rejected: sets ? [isStringList, `list<utf8> (metric ${this.metric.kind})`] : [isString, 'utf8'],
     };
     for (const name of ROW_COLUMNS) {
       const type = typeOf(name);
@@ -264,7 +253,7 @@ class RowReader {
   }
 
   read(batch: RecordBatch): Row[] {
-    const sets = this.metric !== 'pairwise';
+    const metric = this.metric;
     const [ids, subsets, prompts, chosen, rejected] = ROW_COLUMNS.map((name) => batch.getChild(name)!) as [Vector, Vector, Vector, Vector, Vector];
     const tie = this.hasTie ? batch.getChild('tie')! : undefined;
     const positions = this.hasPositions ? batch.getChild('chosen_position')! : undefined;
@@ -292,9 +281,9 @@ class RowReader {
       else this.firstRowOf.set(id, rowNumber);
       if (id === '') problems.push(`${at}, column "id": empty`);
       const prompt = readPrompt(prompts, i, at, problems);
-      if (sets) {
+      if (metric.rows === 'sets') {
         const row: SetRow = { id, subset, prompt, chosen: texts(chosen, 'chosen'), rejected: texts(rejected, 'rejected') };
-        const shape = SET_SHAPES[this.metric as Exclude<MetricKind, 'pairwise'>](row);
+        const shape = metric.setRowProblem(row);
         if (shape) problems.push(`${at}: ${shape}`);
         rows.push(row);
       } else {

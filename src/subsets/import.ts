@@ -9,6 +9,7 @@ import { compressors } from 'hyparquet-compressors';
 import { z } from 'zod';
 import { UserError, ValidationError } from '../errors.js';
 import { readRegularFile, toJson, withFileLock, writeFileAtomic, writeFilesAtomic } from '../io.js';
+import { DEFAULT_METRIC, metricOf } from '../metrics/registry.js';
 import { rowsToArrow, sha256 } from './arrow.js';
 import {
   DEFAULT_LABEL_VALUES,
@@ -273,9 +274,9 @@ export function recordsToRows(
   source: string,
   map: ColumnMap = {},
   fixedSubset?: string,
-  metricOf: (subset: string) => MetricKind = () => 'pairwise',
+  metricOfSubset: (subset: string) => MetricKind = () => DEFAULT_METRIC,
 ): Row[] {
-  return convertRecords(records, source, map, fixedSubset, metricOf).rows;
+  return convertRecords(records, source, map, fixedSubset, metricOfSubset).rows;
 }
 
 /** recordsToRows for every shape of data, with the summary of what was kept and left out. */
@@ -284,7 +285,7 @@ export function convertRecords(
   source: string,
   map: ColumnMap = {},
   fixedSubset?: string,
-  metricOf: (subset: string) => MetricKind = () => 'pairwise',
+  metricOfSubset: (subset: string) => MetricKind = () => DEFAULT_METRIC,
   options: ConvertOptions = {},
 ): { rows: Row[]; summary: ImportSummary } {
   const shape = shapeOf(map);
@@ -345,8 +346,8 @@ export function convertRecords(
       continue;
     }
     const rawSubset = fixedSubset ?? cell(r, col('subset'));
-    const metric = metricOf(String(rawSubset ?? ''));
-    const sets = metric !== 'pairwise';
+    const metric = metricOfSubset(String(rawSubset ?? ''));
+    const sets = metricOf(metric).rows === 'sets';
     const rawId = cell(r, col('id'));
     const id = rawId === undefined || rawId === null ? String(i) : String(rawId);
     if (rawId !== undefined && rawId !== null && !(typeof rawId === 'string' || typeof rawId === 'bigint' || (typeof rawId === 'number' && Number.isFinite(rawId)))) {
@@ -368,7 +369,8 @@ export function convertRecords(
       problems.push(`${at}, field "${col('subset')}" (subset): missing; give --subset NAME or --map subset=COLUMN`);
     }
     const subset = String(rawSubset ?? '');
-    if (shape !== 'pairs' && (metric === 'style-matrix' || metric === 'rb2-ties' || (shape === 'labels' && sets))) {
+    // Labels give pairs; ratings give pairs or one best-of-n set per prompt.
+    if (shape !== 'pairs' && (shape === 'labels' ? sets : !metricOf(metric).fromRatings)) {
       // Said once per subset: every row of it has the same problem.
       if (!wrongMetric.has(subset)) problems.push(`${at}: metric ${metric} in subset "${subset}", but ${shape === 'labels' ? 'labels give pairs (metric pairwise)' : 'ratings give pairs or best-of-n sets'}`);
       wrongMetric.add(subset);
@@ -521,9 +523,9 @@ export async function importData(options: ImportOptions): Promise<ImportResult> 
   const root = dirname(manifestPath);
   const outDir = resolve(options.outDir ?? join(root, 'datasets', options.suite));
   const sections = options.sectionsFile ? readSectionsFile(options.sectionsFile) : undefined;
-  const metricOf = (subset: string): MetricKind => sections?.metrics?.[subset] ?? options.metric ?? 'pairwise';
+  const metricOfSubset = (subset: string): MetricKind => sections?.metrics?.[subset] ?? options.metric ?? DEFAULT_METRIC;
   const { records, rowName } = await readRecordFiles(options.file);
-  const { rows, summary } = convertRecords(records, options.file, options.map, options.subset, metricOf, { ...options.convert, rowName });
+  const { rows, summary } = convertRecords(records, options.file, options.map, options.subset, metricOfSubset, { ...options.convert, rowName });
   if (rows.length === 0) throw new UserError(`${options.file}: no rows`);
 
   const bySubset = new Map<string, Row[]>();
@@ -563,7 +565,7 @@ export async function importData(options: ImportOptions): Promise<ImportResult> 
       rows: subsetRows.length,
       section: place.section,
       weight: place.weight,
-      metric: metricOf(subset),
+      metric: metricOfSubset(subset),
       ...(sections?.length_categories?.[subset] ? { length_category: sections.length_categories[subset] } : {}),
       source: options.source ?? basename(options.file),
       ...(options.license ? { license: options.license } : {}),

@@ -16,7 +16,8 @@
  */
 import { resolve } from 'node:path';
 import { UserError } from '../../errors.js';
-import { batchLogprobs, DEFAULT_LOGITS_BUDGET_BYTES, float64Pair, logitsTokenBudget, type ResponseLogprob } from '../../dpo/logprobs.js';
+import { float64Pair } from '../../dpo/float64-pair.js';
+import { batchLogprobs, DEFAULT_LOGITS_BUDGET_BYTES, logitsTokenBudget, type ResponseLogprob } from '../../dpo/logprobs.js';
 import { assertSameTokenizer, DpoTokenizer, type DpoSequence } from '../../dpo/tokens.js';
 import { openLogprobSession, type LogprobSession } from '../../onnx/logprob-graph.js';
 import { planBatches } from '../batching.js';

@@ -9,7 +9,7 @@
  * the policy's ranking moves from wrong to right and from right to wrong against the reference's
  * (summed log-probs), and how many responses were truncated.
  */
-import { fromFloat64Pair } from '../../dpo/logprobs.js';
+import { fromFloat64Pair } from '../../dpo/float64-pair.js';
 import { KIND_OUTPUTS } from '../model-folder.js';
 import { percent } from '../summary.js';
 import type { Kind, ResponseOutputs, ScoredPair, ScorerReport, SummaryAccumulator } from '../types.js';
@@ -46,6 +46,7 @@ export const dpo: Kind<DpoOutputs> = {
   description: 'a causal LM scored by its DPO implicit reward beta * (log pi - log pi_ref), or reference-free by its log-prob',
   oneVectorPerText: false,
   outputsField: 'rmbench.scorer',
+  reportLines: dpoReportLines,
   outputs: (block) => ({
     required: { policy_logprob: OUT.policy_logprob, policy_tokens: OUT.policy_tokens, truncation: OUT.truncation, ...(block.reference_free === undefined ? { reference_logprob: OUT.reference_logprob } : {}) },
     hint: 'a reference model gives reference_logprob (--reference DIR), else score reference-free (--reference-free sum|avg)',
@@ -163,19 +164,27 @@ export class DpoSummary implements SummaryAccumulator<DpoOutputs> {
     const overall = this.all.json(withReference);
     const bySubset = Object.fromEntries([...this.subsets].map(([name, c]) => [name, c.json(withReference)]));
     const json = { kind: 'dpo', reward, beta, ...overall, by_subset: bySubset };
-    const pct = (x: number | null) => (x === null ? '–' : percent(x));
-    const width = Math.max(7, ...[...this.subsets.keys()].map((k) => k.length)) + 2;
-    const line = (name: string, c: ReturnType<Counts['json']>) =>
-      `  ${name.padEnd(width)}${String(c.pairs).padStart(6)}  ${pct(c.accuracy).padStart(8)}  ${pct(c.reference_ranking_accuracy).padStart(8)}  ${pct(c.reference_ranking_accuracy_per_token).padStart(9)}  ${pct(c.policy_ranking_accuracy).padStart(8)}  ${pct(c.moved_wrong_to_right).padStart(7)}  ${pct(c.moved_right_to_wrong).padStart(7)}`;
-    const text = [
-      `DPO ${withReference ? `implicit reward beta * (log pi - log pi_ref), beta ${beta}` : `reference-free reward (${reward === 'sum' ? 'summed log-prob' : 'per-token mean log-prob'})`}; ranking = log-prob of chosen > of rejected:`,
-      `  ${'subset'.padEnd(width)} pairs  accuracy  ref rank  ref/token  pol rank  ref✗→✓  ref✓→✗`,
-      ...[...this.subsets].map(([name, c]) => line(name, c.json(withReference))),
-      line('overall', overall),
-    ];
-    if (overall.truncated_prompts || overall.truncated_responses) {
-      text.push(`  truncated: ${overall.truncated_prompts} prompt start(s) and ${overall.truncated_responses} response end(s) dropped over the pairs' responses (max_length)`);
-    }
-    return { json, text };
+    return { json, text: dpoReportLines(json) };
   }
+}
+
+type DpoFigures = ReturnType<Counts['json']>;
+
+/** The terminal and HTML lines of a DPO report (from its JSON, so a saved run renders the same). */
+function dpoReportLines(report: Record<string, unknown>): string[] {
+  const json = report as DpoFigures & { reward: DpoAbout['reward']; beta: number; by_subset: Record<string, DpoFigures> };
+  const pct = (x: number | null) => (x === null ? '–' : percent(x));
+  const width = Math.max(7, ...Object.keys(json.by_subset).map((k) => k.length)) + 2;
+  const line = (name: string, c: DpoFigures) =>
+    `  ${name.padEnd(width)}${String(c.pairs).padStart(6)}  ${pct(c.accuracy).padStart(8)}  ${pct(c.reference_ranking_accuracy).padStart(8)}  ${pct(c.reference_ranking_accuracy_per_token).padStart(9)}  ${pct(c.policy_ranking_accuracy).padStart(8)}  ${pct(c.moved_wrong_to_right).padStart(7)}  ${pct(c.moved_right_to_wrong).padStart(7)}`;
+  const text = [
+    `DPO ${json.reward === 'reference' ? `implicit reward beta * (log pi - log pi_ref), beta ${json.beta}` : `reference-free reward (${json.reward === 'sum' ? 'summed log-prob' : 'per-token mean log-prob'})`}; ranking = log-prob of chosen > of rejected:`,
+    `  ${'subset'.padEnd(width)} pairs  accuracy  ref rank  ref/token  pol rank  ref✗→✓  ref✓→✗`,
+    ...Object.entries(json.by_subset).map(([name, c]) => line(name, c)),
+    line('overall', json),
+  ];
+  if (json.truncated_prompts || json.truncated_responses) {
+    text.push(`  truncated: ${json.truncated_prompts} prompt start(s) and ${json.truncated_responses} response end(s) dropped over the pairs' responses (max_length)`);
+  }
+  return text;
 }
