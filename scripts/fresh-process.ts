@@ -21,7 +21,6 @@ export function runFresh<T>(what: string, code: string, input: unknown, nodeFlag
   const child = spawnSync(process.execPath, [...nodeFlags, '--input-type=module', '-e', code, JSON.stringify(input)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 64 * 2 ** 20,
   });
   if (child.status !== 0) throw new Error(`${what} failed (exit ${child.status}${child.signal ? `, ${child.signal}` : ''})`);
   return JSON.parse(child.stdout) as T;
