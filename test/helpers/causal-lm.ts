@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GraphBuilder } from '../../src/onnx/graph.js';
 import { writeTokenizer } from './tiny-models.js';
+import { prng } from '../../src/report/bootstrap.js';
 
 export const IM_START = '<|im_start|>';
 export const IM_END = '<|im_end|>';
@@ -60,22 +61,11 @@ export interface CausalLmWeights {
   positionWeight: number;
 }
 
-/** mulberry32: deterministic weights from a seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random weights for a vocabulary of `vocabSize` ids. */
 export function causalLmWeights(vocabSize: number, spec: Pick<CausalLmSpec, 'seed' | 'hidden' | 'scale' | 'positionIds' | 'positionWeight'>): Omit<CausalLmWeights, 'vocab'> {
   const hidden = spec.hidden ?? 4;
-  const next = random(spec.seed);
+  const next = prng(spec.seed);
   const scale = spec.scale ?? 1;
   const fill = (n: number) => Float32Array.from({ length: n }, () => (next() * 2 - 1) * scale);
   return {
