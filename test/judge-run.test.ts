@@ -76,7 +76,7 @@ describe('a pairwise judge over both orders', () => {
       expect(call.body.messages.map((m) => m.role)).toEqual(['system', 'user']);
     }
     const multiTurn = server.calls.find((c) => responsesOf(c).a === 'good five')!;
-    expect(multiTurn.body.messages[1]!.content).toContain('[User Question]\n### User:\nq five\n\n### Assistant:\nearlier\n\n### User:\nand then?\n\n');
+    expect(multiTurn.body.messages[1]!.content).toContain('[User Question]\nUser: q five\n\nAssistant: earlier\n\nUser: and then?\n\n');
 
     // A rerun finds every answer in the cache: no POST, the same results.
     const rerun = await runJudge(server, dir, manifest, ['--price-in', '2.5', '--price-out', '10'], join(dir, 'rerun.json'));

@@ -1,14 +1,15 @@
 /**
  * Judge templates: the default prompts render exactly as reward-bench's / FastChat's Python
  * `str.format` templates do; user templates render verbatim; bad files fail in one line naming
- * the file and the field; multi-turn prompts become MT-Bench-style conversations in `question`.
+ * the file and the field; multi-turn prompts become plain conversations in `question` (formatQuestion).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
-import { loadJudgeTemplate, parseJudgeTemplate, renderQuestion } from '../src/judge/template.js';
+import { loadJudgeTemplate, parseJudgeTemplate } from '../src/judge/template.js';
+import { formatQuestion } from '../src/scorers/format.js';
 
 /** Python's str.format for templates whose only braces are fields (the reference templates). */
 const pyFormat = (template: string, values: Record<string, string>) =>
@@ -115,19 +116,19 @@ describe('user templates', () => {
 
 describe('the question of a prompt', () => {
   it('is a single-turn prompt text unchanged', () => {
-    expect(renderQuestion('  What is 2+2?\n')).toBe('  What is 2+2?\n');
-    expect(renderQuestion([{ role: 'user', content: 'Hi <there>' }])).toBe('Hi <there>');
+    expect(formatQuestion('  What is 2+2?\n')).toBe('  What is 2+2?\n');
+    expect(formatQuestion([{ role: 'user', content: 'Hi <there>' }])).toBe('Hi <there>');
   });
 
-  it('is a conversation with MT-Bench headings otherwise', () => {
+  it('is the plain conversation otherwise ("Role: content" turns, a blank line between)', () => {
     expect(
-      renderQuestion([
+      formatQuestion([
         { role: 'system', content: 'Be brief.' },
         { role: 'user', content: 'Name a prime.' },
         { role: 'assistant', content: '7' },
         { role: 'user', content: 'Another?' },
       ]),
-    ).toBe('### System:\nBe brief.\n\n### User:\nName a prime.\n\n### Assistant:\n7\n\n### User:\nAnother?');
-    expect(renderQuestion([{ role: 'system', content: 'S' }, { role: 'user', content: 'U' }])).toBe('### System:\nS\n\n### User:\nU');
+    ).toBe('System: Be brief.\n\nUser: Name a prime.\n\nAssistant: 7\n\nUser: Another?');
+    expect(formatQuestion([{ role: 'system', content: 'S' }, { role: 'user', content: 'U' }])).toBe('System: S\n\nUser: U');
   });
 });

@@ -35,7 +35,7 @@ export const TEMPLATE_VARIABLES = {
   rating: ['question', 'response'],
 } as const satisfies Record<JudgeMode, readonly string[]>;
 
-/** Values of one render: question (the prompt, see renderQuestion) and the response(s), unchanged. */
+/** Values of one render: question (the prompt, see formatQuestion in src/scorers/format.ts) and the response(s), unchanged. */
 export type TemplateVariables = { pairwise: { question: string; response_a: string; response_b: string }; rating: { question: string; response: string } };
 
 const MTBENCH_PAIRWISE_SYSTEM =

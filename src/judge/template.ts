@@ -3,17 +3,15 @@
  * checking it once at load (JSON, fields, Jinja syntax, variables, a trial render), and rendering
  * it with @huggingface/jinja into the system message and the only user message.
  *
- * Rendering is verbatim (issue 14, pinned): no HTML autoescaping (the engine has none), no
- * trimming of the result, nothing appended; the template's own text also keeps every character:
- * no trim_blocks/lstrip_blocks (the engine's Template class turns both on for chat templates, so
- * templates are built from tokenize/parse without them) and the final newline, which Jinja drops
- * by default, is kept. Whitespace is removed only where the template says so (`{%-`, `-%}`).
- * The responses are passed unchanged; see renderQuestion for the prompt.
+ * Rendering is verbatim (issue 14, pinned; verbatimTemplate in src/scorers/format.ts): no HTML
+ * autoescaping, no trimming of the result, nothing appended, the template's own text keeps every
+ * character. The responses are passed unchanged; the prompt is `question` as formatQuestion
+ * writes it (src/scorers/format.ts, shared with pairwise models).
  */
-import { parse, Template, tokenize } from '@huggingface/jinja';
+import type { Template } from '@huggingface/jinja';
 import { UserError, errorMessage } from '../errors.js';
 import { readRegularFile } from '../io.js';
-import { promptMessages, type Prompt } from '../subsets/types.js';
+import { verbatimTemplate } from '../scorers/format.js';
 import { DEFAULT_TEMPLATES, TEMPLATE_VARIABLES, type JudgeMode, type JudgeTemplate, type TemplateVariables } from './prompts.js';
 import { freeVariables } from './template-variables.js';
 
@@ -34,16 +32,6 @@ const FIELDS = ['system', 'user'] as const;
 const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
 type Field = (typeof FIELDS)[number];
 
-/**
- * A Template over the source exactly as written. The tokenizer drops one final newline (Jinja's
- * keep_trailing_newline=False); the newline added here is the one it drops.
- */
-function compileJinja(source: string): Template {
-  const template = new Template('');
-  template.parsed = parse(tokenize(`${source}\n`));
-  return template;
-}
-
 /** Values for the trial render at load: each variable's own name, so any text renders. */
 const trialValues = (mode: JudgeMode) => Object.fromEntries(TEMPLATE_VARIABLES[mode].map((name) => [name, name]));
 
@@ -61,7 +49,7 @@ export function compileJudgeTemplate<M extends JudgeMode>(template: JudgeTemplat
     if (text === undefined) continue;
     let jinja: Template;
     try {
-      jinja = compileJinja(text);
+      jinja = verbatimTemplate(text);
     } catch (err) {
       throw new UserError(`${source}: field "${field}": Jinja syntax error: ${oneLine(errorMessage(err))}`);
     }
@@ -119,19 +107,4 @@ export function parseJudgeTemplate<M extends JudgeMode>(text: string, file: stri
 export function loadJudgeTemplate<M extends JudgeMode>(file: string | undefined, mode: M): CompiledJudgeTemplate<M> {
   if (file === undefined) return compileJudgeTemplate(DEFAULT_TEMPLATES[mode], mode, 'default');
   return parseJudgeTemplate(readRegularFile(file, 'the judge template').toString('utf8'), file, mode);
-}
-
-const TURN_HEADINGS = { system: 'System', user: 'User', assistant: 'Assistant' } as const;
-
-/**
- * The `question` variable of a prompt. A single user turn is its text unchanged. A conversation
- * (several turns, or a system turn) is written out with MT-Bench's multi-turn headings (FastChat's
- * pair-v2-multi-turn: "### User:" / "### Assistant A:"), each turn "### Role:\n<content>" and turns
- * separated by a blank line; the earlier assistant turns are shared by both responses, so they are
- * headed "### Assistant:" without a letter. The response(s) judged answer its last user turn.
- */
-export function renderQuestion(prompt: Prompt): string {
-  const turns = promptMessages(prompt);
-  if (turns.length === 1 && turns[0]!.role === 'user') return turns[0]!.content;
-  return turns.map((turn) => `### ${TURN_HEADINGS[turn.role]}:\n${turn.content}`).join('\n\n');
 }

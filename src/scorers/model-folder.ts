@@ -16,7 +16,7 @@ import { UserError, ValidationError } from '../errors.js';
 import { TEXT_FORMATS } from './format.js';
 import { JUDGE_MODES } from '../judge/prompts.js';
 
-export const SCORER_KINDS = ['bradley-terry', 'armorm', 'gpm', 'dpo', 'judge'] as const;
+export const SCORER_KINDS = ['bradley-terry', 'armorm', 'gpm', 'dpo', 'judge', 'pairwise'] as const;
 export type ScorerKind = (typeof SCORER_KINDS)[number];
 
 /** Weight variants, named as transformers.js and optimum name the files. */
@@ -31,12 +31,13 @@ export const KIND_OUTPUTS = {
   gpm: { embedding: 'embedding', lambda: 'lambda' },
   dpo: { policy_logprob: 'policy_logprob', policy_tokens: 'policy_tokens', reference_logprob: 'reference_logprob', truncation: 'truncation' },
   judge: { verdict: 'verdict', rating: 'rating', valid: 'valid', prompt_tokens: 'prompt_tokens', completion_tokens: 'completion_tokens' },
+  pairwise: { logit: 'logits' },
 } as const satisfies Record<ScorerKind, Record<string, string>>;
 
 /** Fields that only some kinds read; anything else applies to every kind. */
 const KIND_FIELDS: Record<string, readonly ScorerKind[]> = {
-  output: ['bradley-terry'],
-  score_index: ['bradley-terry'],
+  output: ['bradley-terry', 'pairwise'],
+  score_index: ['bradley-terry', 'pairwise'],
   outputs: ['armorm', 'gpm'],
   objectives: ['armorm'],
   transform: ['armorm'],
@@ -50,13 +51,14 @@ const KIND_FIELDS: Record<string, readonly ScorerKind[]> = {
   judge_orders: ['judge'],
   price_in: ['judge'],
   price_out: ['judge'],
+  pair_template: ['pairwise'],
 };
 
 export const RmbenchBlockSchema = z
   .object({
     scorer: z.enum(SCORER_KINDS).default('bradley-terry'),
     onnx_file: z.string().default('onnx/model.onnx'),
-    /** Bradley-Terry: output tensor holding the reward, [batch] or [batch, k] (default "logits"). */
+    /** Bradley-Terry: output tensor holding the reward, [batch] or [batch, k] (default "logits"); pairwise: the logit that A is better. */
     output: z.string().optional(),
     /** Bradley-Terry: column of a [batch, k] output that is the reward. */
     score_index: z.number().int().nonnegative().default(0),
@@ -88,6 +90,8 @@ export const RmbenchBlockSchema = z
     /** Judge: USD per million prompt / completion tokens (--price-in, --price-out). */
     price_in: z.number().nonnegative().optional(),
     price_out: z.number().nonnegative().optional(),
+    /** Pairwise: the Jinja template of the one text the graph reads (variables question, response_a, response_b). */
+    pair_template: z.string().min(1).optional(),
     max_length: z.number().int().positive().optional(),
     /** "left" drops the start of a long text and keeps the response at its end. */
     truncation_side: z.enum(['left', 'right']).optional(),
@@ -107,6 +111,9 @@ export const RmbenchBlockSchema = z
     for (const role of Object.keys(block.outputs ?? {})) {
       if (!roles.includes(role)) ctx.addIssue({ code: 'custom', path: ['outputs', role], message: `scorer "${block.scorer}" reads outputs ${roles.join(', ')}` });
     }
+    if (block.scorer === 'pairwise' && block.pair_template === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['pair_template'], message: 'needed with scorer "pairwise" (the Jinja template of the text holding question, response_a and response_b)' });
+    }
     if (block.transform && block.verbosity_penalties) {
       ctx.addIssue({ code: 'custom', path: ['transform'], message: 'give either transform or verbosity_penalties, not both' });
     }
@@ -120,6 +127,7 @@ export type RmbenchBlock = z.infer<typeof RmbenchBlockSchema>;
 export function outputNames(block: RmbenchBlock): Record<string, string> {
   const names: Record<string, string> = { ...KIND_OUTPUTS[block.scorer] };
   if (block.scorer === 'bradley-terry') names.score = block.output ?? names.score!;
+  else if (block.scorer === 'pairwise') names.logit = block.output ?? names.logit!;
   else Object.assign(names, block.outputs);
   return names;
 }

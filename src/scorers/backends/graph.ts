@@ -1,8 +1,8 @@
 /**
  * @file What the two graph backends share (local ONNX Runtime, onnx.ts; KServe, kserve.ts): rmbench
- * formats and tokenises each response with the folder's text setup, batches token sequences by
- * token budget (longest first), pads them, runs the graph and reads one row of each output per
- * response. Before scoring, prepare() checks the outputs and that padding leaves them alone.
+ * formats each input (a response, or a pair for pair graphs: graph-text.ts) and tokenises it with
+ * the folder's text setup, batches token sequences by token budget (longest first), pads them, runs
+ * the graph and reads one row of each output per input. Before scoring, prepare() checks the outputs and that padding leaves them alone.
  */
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../../errors.js';
@@ -11,7 +11,8 @@ import { cacheKey } from '../cache.js';
 import { hashTokenizerFiles, type ModelFolder } from '../model-folder.js';
 import type { TextSetup } from '../text-setup.js';
 import type { Side } from '../tokenize.js';
-import { singleResponse, type Backend, type BatchResult, type OutputRequest, type OutputRow, type ResponseInput, type ScoreInput } from '../types.js';
+import type { Backend, BatchResult, OutputRequest, OutputRow, ScoreInput } from '../types.js';
+import { graphText, type GraphText } from './graph-text.js';
 import { declaredWidth, floatValues, inputProblems, padSequences, PER_TOKEN_HINT, sequenceAxisProblem, type GraphSession, type Sequence } from './graph-tensors.js';
 
 export const DEFAULT_TOKEN_BUDGET = 4096;
@@ -20,15 +21,6 @@ export const DEFAULT_TOKEN_BUDGET = 4096;
 export function batchPolicyConfig(policy: BatchPolicy): Record<string, unknown> {
   return policy.kind === 'token_budget' ? { kind: 'token_budget', token_budget: policy.tokenBudget, order: 'length_descending' } : { kind: 'fixed', size: policy.size, order: 'input' };
 }
-
-/** Short and long probe texts, with different prompts, for the padding check. */
-const PROBE: readonly ResponseInput[] = [
-  { prompt: 'Hi', response: 'Hello.' },
-  {
-    prompt: 'Could you explain, in a few sentences, why the sky looks blue during the day?',
-    response: 'Sunlight is scattered by the molecules of the air, and blue light is scattered much more than red light, so the sky looks blue.',
-  },
-];
 
 export interface GraphBackendSettings {
   engine: 'onnx' | 'kserve';
@@ -55,6 +47,8 @@ export class GraphBackend implements Backend<Sequence> {
   readonly promptInputs: boolean;
   /** The configured side, or the other one when only that one leaves the outputs alone (checkPadding). */
   paddingSide: Side;
+  /** How an input becomes the text the graph reads. */
+  private readonly texts: GraphText;
   private warnedDoubleBos = false;
   private tokenizerHash: string | undefined;
   /** Values per response of each output read so far: a change means the output has a sequence axis. */
@@ -73,6 +67,7 @@ export class GraphBackend implements Backend<Sequence> {
     this.concurrency = settings.concurrency;
     this.paddingSide = text.paddingSide.value;
     this.promptInputs = session.inputNames.includes('prompt_input_ids');
+    this.texts = graphText(folder, text, this.promptInputs);
     this.info = { ...settings.info, config: { ...settings.configBefore, ...this.textConfig(), ...settings.configAfter } };
   }
 
@@ -92,6 +87,7 @@ export class GraphBackend implements Backend<Sequence> {
       pad_token_id: tokenizer.padTokenId,
       pad_token_source: tokenizer.padTokenSource,
       inputs: [...this.session.inputNames],
+      ...this.texts.config,
     };
   }
 
@@ -126,14 +122,12 @@ export class GraphBackend implements Backend<Sequence> {
     if (problem) throw new UserError(`${this.folder.onnxPath}: ${problem}`);
   }
 
-  /** The text the model reads, with the prompt-only text for graphs with prompt inputs. */
-  textKey(scored: ScoreInput): string {
-    const input = singleResponse(scored, this.where);
-    const text = this.text.text(input.prompt, input.response);
-    return this.promptInputs ? `${text}\u0000${this.text.promptText(input.prompt)}` : text;
+  /** The text the model reads (graph-text.ts), with the prompt-only text for graphs with prompt inputs. */
+  textKey(input: ScoreInput): string {
+    return this.texts.key(input);
   }
 
-  /** Token ids of one response (and of its prompt alone, for graphs with prompt inputs). */
+  /** Token ids of one input's text (and of its prompt alone, for graphs with prompt inputs). */
   encode(input: ScoreInput, textKey = this.textKey(input)): Sequence {
     const tokenizer = this.text.tokenizer;
     const cut = this.promptInputs ? textKey.indexOf('\u0000') : -1;
@@ -190,7 +184,7 @@ export class GraphBackend implements Backend<Sequence> {
    * refused here by the width check, whatever its axis is named.
    */
   async paddingProbe(outputs: readonly string[], side: Side): Promise<number> {
-    const [short, long] = PROBE.map((input) => this.encode(input));
+    const [short, long] = this.texts.probes.map((input) => this.encode(input));
     const run = async (batch: Sequence[]) => (await this.runPadded(batch, outputs, side)).rows;
     if (short!.ids.length === long!.ids.length && short!.prompt?.length === long!.prompt?.length) {
       // max_length: nothing to pad. Still run two lengths, for the width check.

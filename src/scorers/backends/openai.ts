@@ -18,10 +18,11 @@
  */
 import { UserError } from '../../errors.js';
 import { cacheKey, sha256Hex } from '../cache.js';
+import { formatQuestion } from '../format.js';
 import { ChatBackend, type ChatAnswer, type ChatRequest } from '../../judge/chat-backend.js';
 import type { JudgeMode } from '../../judge/prompts.js';
 import { seededNumber } from '../../judge/seed.js';
-import { loadJudgeTemplate, parseJudgeTemplate, renderQuestion, type CompiledJudgeTemplate } from '../../judge/template.js';
+import { loadJudgeTemplate, parseJudgeTemplate, type CompiledJudgeTemplate } from '../../judge/template.js';
 import { JUDGE_OUTPUTS, parsePairVerdict, parseRating, VERDICT_CODE } from '../../judge/verdict.js';
 import { readRegularFile } from '../../io.js';
 import { REMOTE_DEFAULTS, type ScorerOptions } from '../options.js';
@@ -80,7 +81,7 @@ export class OpenAiJudgeBackend implements Backend<ChatRequest> {
 
   /** The rendered request of an input; its seed is drawn from the input, so the same question always carries the same seed. */
   private request(input: ScoreInput): ChatRequest {
-    const question = renderQuestion(input.prompt);
+    const question = formatQuestion(input.prompt);
     const seed = seededNumber('judge-request', JSON.stringify(input.prompt), ...(isPairInput(input) ? [input.a, input.b] : [input.response]));
     if (this.mode === 'pairwise') {
       if (!isPairInput(input)) throw new UserError(`${this.where}: a pairwise judge reads two responses at a time`);

@@ -10,6 +10,7 @@ import { dpo } from './dpo.js';
 import { gpm } from './gpm.js';
 import { judge } from './judge.js';
 import { length } from './length.js';
+import { pairwise } from './pairwise.js';
 
 export const KINDS: Record<ScorerKind | 'length', Kind<any>> = {
   'bradley-terry': bradleyTerry,
@@ -17,6 +18,7 @@ export const KINDS: Record<ScorerKind | 'length', Kind<any>> = {
   gpm,
   dpo,
   judge,
+  pairwise,
   length,
 };
 
