@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { inspectModel, renderInspection } from '../src/scorers/inspect.js';
 import { rmbench } from './helpers/cli.js';
 import { tempDir } from './helpers/suite.js';
+import { PAIR_TEMPLATE, writePairModel } from './helpers/pairwise-model.js';
 import { LLAMA3_BOS, writeArmoModel, writeBagOfWordsModel, writeDecoderModel, writeGpmModel } from './helpers/tiny-models.js';
 
 const bow = (options: Parameters<typeof writeBagOfWordsModel>[2] = {}) => {
@@ -120,6 +121,16 @@ describe('rmbench inspect (subprocess)', () => {
     const j = rmbench(['inspect', dir, '--json']);
     expect(j.code).toBe(0);
     expect(JSON.parse(j.stdout)).toMatchObject({ kind: 'bradley-terry', problems: [] });
+  });
+
+  it('shows a pairwise graph\'s pair template in place of the text format, and the logit it reads', async () => {
+    const dir = join(tempDir(), 'pair');
+    writePairModel(dir, { weightA: { good: 1 }, weightB: { good: -1 } });
+    const i = await inspectModel(dir);
+    expect(i.problems).toEqual([]);
+    expect(i.text!.pair_template).toBe(PAIR_TEMPLATE);
+    expect(i.kind_outputs).toEqual([{ role: 'logit', name: 'logits', required: true, present: true }]);
+    expect(renderInspection(i).join('\n')).toContain(`pair template (rmbench.pair_template): ${JSON.stringify(PAIR_TEMPLATE)}`);
   });
 
   it('exits 1 listing every problem, without a stack trace; warnings alone (a wrong padding side run corrects) do not fail', () => {

@@ -56,6 +56,8 @@ export interface Inspection {
   text: {
     format: Setting<string>;
     chat_template_head: string | null;
+    /** A pairwise graph's template over question, response_a and response_b (it replaces the text format). */
+    pair_template: string | null;
     add_special_tokens: Setting<boolean>;
     max_length: Setting<number | null>;
     truncation_side: Setting<Side>;
@@ -168,6 +170,7 @@ export async function inspectModel(dir: string, options: InspectOptions = {}): P
     result.text = {
       format: text.format,
       chat_template_head: text.format.value === 'chat_template' && typeof template === 'string' ? template.split('\n').slice(0, 3).join('\n').slice(0, 240) : null,
+      pair_template: folder.rmbench.pair_template ?? null,
       add_special_tokens: text.addSpecialTokens,
       max_length: text.maxLength,
       truncation_side: text.truncationSide,
@@ -259,7 +262,7 @@ export function renderInspection(i: Inspection): string[] {
   lines.push(`  outputs read: ${i.kind_outputs.map((o) => `${o.role} = ${o.name}${o.required ? '' : ' (optional)'}${o.present === false ? ' MISSING' : ''}`).join(', ')}`);
   if (i.prompt_inputs !== null) lines.push(`  prompt inputs: ${i.prompt_inputs ? 'yes (prompt encoded on its own, truncated keeping its end)' : 'no'}`);
   if (i.text) {
-    lines.push(`  text format: ${i.text.format.value}${from(i.text.format)}`);
+    lines.push(i.text.pair_template === null ? `  text format: ${i.text.format.value}${from(i.text.format)}` : `  pair template (rmbench.pair_template): ${JSON.stringify(i.text.pair_template)}`);
     if (i.text.chat_template_head) lines.push('  chat template (start):', ...i.text.chat_template_head.split('\n').map((l) => `    ${l}`));
     lines.push(`  special tokens added: ${i.text.add_special_tokens.value}${from(i.text.add_special_tokens)}`);
     lines.push(`  max length: ${i.text.max_length.value ?? 'none'}${from(i.text.max_length)}; truncation side: ${i.text.truncation_side.value}${from(i.text.truncation_side)}`);
