@@ -92,6 +92,16 @@ const CAUSAL_LM: BackendEntry = {
   },
 };
 
+/** A vLLM causal LM scored as a DPO policy through prompt log-probs (backends/vllm-logprobs.ts); its reference, if any, a vLLM server too. */
+const VLLM_LOGPROBS: BackendEntry = {
+  label: 'vllm+http://HOST:PORT/MODEL (DPO log-probs)',
+  options: ['tokenizer', 'batchSize', 'reference', 'beta', 'referenceFree', ...CLIENT_OPTIONS],
+  oneVectorPerText: false,
+  async open(model, options, context) {
+    return (await import('./vllm-logprobs.js')).openVllmLogprobBackend(model, options, context);
+  },
+};
+
 /** A folder is a causal LM when the flags name a reference (or none) or its rmbench block says scorer "dpo". */
 function isCausalLm(model: string, given: Record<string, unknown>): boolean {
   if (given.reference !== undefined || given.referenceFree !== undefined) return true;
@@ -126,7 +136,12 @@ const BUILTIN: BackendEntry = {
 /** The backend for a model argument (and, for a folder, the options given). */
 export function backendFor(model: string, given: Record<string, unknown> = {}): BackendEntry {
   if (isOpenAiModel(model)) return OPENAI;
-  if (isRemoteModel(model)) return REMOTE[parseRemoteModel(model).engine];
+  if (isRemoteModel(model)) {
+    const engine = parseRemoteModel(model).engine;
+    // A vLLM URL is a DPO policy when the flags name a reference (or none) or the --tokenizer folder says scorer "dpo".
+    if (engine === 'vllm' && isCausalLm(typeof given.tokenizer === 'string' ? given.tokenizer : '', given)) return VLLM_LOGPROBS;
+    return REMOTE[engine];
+  }
   if ((BASELINES as readonly string[]).includes(model)) return BUILTIN;
   return isCausalLm(model, given) ? CAUSAL_LM : LOCAL;
 }
