@@ -87,6 +87,10 @@ describe('rmbench run vllm+http://.../policy --reference vllm+http://.../ref --t
     expect([posts(policy), posts(reference)]).toEqual(sent);
     expect(second.results.timing.cached_texts).toBe(second.results.timing.unique_texts);
     expect(pairs(second.pairs).map((o) => o.chosen_score)).toEqual(pairs(first.pairs).map((o) => o.chosen_score));
+    // Another beta reads the same cached log-probs (the kind's setting, not the backend's).
+    const other = await remote({ ...scorer, beta: 1 }, { cacheDir });
+    expect([posts(policy), posts(reference)]).toEqual(sent);
+    pairs(other.pairs).forEach((o, i) => expect(o.chosen_score).toBeCloseTo(pairs(first.pairs)[i]!.chosen_score! * 10, 9));
   });
 
   it('a wrong model name, a malformed answer, a missing --tokenizer or a local reference is a one-line error', async () => {

@@ -139,7 +139,8 @@ export function backendFor(model: string, given: Record<string, unknown> = {}): 
   if (isRemoteModel(model)) {
     const engine = parseRemoteModel(model).engine;
     // A vLLM URL is a DPO policy when the flags name a reference (or none) or the --tokenizer folder says scorer "dpo".
-    if (engine === 'vllm' && isCausalLm(typeof given.tokenizer === 'string' ? given.tokenizer : '', given)) return VLLM_LOGPROBS;
+    const dpo = typeof given.tokenizer === 'string' ? isCausalLm(given.tokenizer, given) : given.reference !== undefined || given.referenceFree !== undefined;
+    if (engine === 'vllm' && dpo) return VLLM_LOGPROBS;
     return REMOTE[engine];
   }
   if ((BASELINES as readonly string[]).includes(model)) return BUILTIN;
