@@ -24,9 +24,21 @@ export interface ShardRun {
 
 /** Config entries that may differ between shards without changing a score. */
 const PER_MACHINE = ['threads', 'requested_device', 'cache', 'batch_policy'];
+/**
+ * Where a machine finds the model, at any depth of the config: a folder's path (a DPO policy and
+ * reference, a --tokenizer folder) or a server's URL. Shards run on other machines differ there;
+ * the weights' hashes and the served model's identity, which decide the scores, stay compared.
+ */
+const LOCATIONS = ['path', 'url', 'tokenizer'];
+
+function withoutLocations(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutLocations);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).filter(([k]) => !LOCATIONS.includes(k)).map(([k, v]) => [k, withoutLocations(v)]));
+}
 
 function identity(r: Results) {
-  const config = Object.fromEntries(Object.entries(r.config).filter(([k]) => !PER_MACHINE.includes(k)));
+  const config = withoutLocations(Object.fromEntries(Object.entries(r.config).filter(([k]) => !PER_MACHINE.includes(k))));
   return JSON.stringify({ model: r.model, type: r.model_type, sha: r.model_sha256, suite: r.suite, subsets: r.selection.subsets, limit: r.selection.limit, ties: r.best_of_n_ties, config });
 }
 

@@ -15,7 +15,7 @@ export function register(program: Command): void {
       const [{ inspectModel, renderInspection }, { parseDtype }, { parseDevice }] = await Promise.all([
         import('../scorers/inspect.js'),
         import('../scorers/model-folder.js'),
-        import('../scorers/onnx-session.js'),
+        import('../scorers/devices.js'),
       ]);
       const inspection = await inspectModel(model, { dtype: parseDtype(o.dtype), device: parseDevice(o.device), probe: o.probe });
       console.log(o.json ? JSON.stringify(inspection, null, 2) : renderInspection(inspection).join('\n'));

@@ -28,7 +28,7 @@ export function register(program: Command): void {
       const [{ probe }, { parseDtype }, { parseDevice }, { toJson }, { UserError }] = await Promise.all([
         import('../analysis/probe.js'),
         import('../scorers/model-folder.js'),
-        import('../scorers/onnx-session.js'),
+        import('../scorers/devices.js'),
         import('../io.js'),
         import('../errors.js'),
       ]);

@@ -103,7 +103,7 @@ export function register(program: Command): void {
         import('../report/write.js'),
         import('../subsets/manifest.js'),
         import('../report/table.js'),
-        import('../scorers/onnx-session.js'),
+        import('../scorers/devices.js'),
         import('../scorers/model-folder.js'),
         import('../scorers/cache.js'),
         import('../scorers/backends/url.js'),

@@ -23,7 +23,7 @@ export function register(program: Command): void {
     .option('--threads <n>', 'ONNX Runtime intra-op threads', positiveInt)
     .option('--token-budget <n>', 'padded tokens per ONNX Runtime batch on the text routes', positiveInt)
     .action(async (model: string, o) => {
-      const [{ startServer }, { parseDevice }] = await Promise.all([import('../serve/server.js'), import('../scorers/onnx-session.js')]);
+      const [{ startServer }, { parseDevice }] = await Promise.all([import('../serve/server.js'), import('../scorers/devices.js')]);
       if (!LOOPBACK.has(o.host)) warn(`listening on ${o.host}: anyone who can reach it can use the model (rmbench serve has no authentication)`);
       let server;
       try {

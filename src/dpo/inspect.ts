@@ -8,7 +8,7 @@
  */
 import { errorMessage } from '../errors.js';
 import type { ModelFolder } from '../scorers/model-folder.js';
-import type { Device } from '../scorers/onnx-session.js';
+import type { Device } from '../scorers/devices.js';
 import type { TextSetup } from '../scorers/text-setup.js';
 import { openLogprobSession, type LogprobSession } from '../onnx/logprob-graph.js';
 import { batchLogprobs } from './logprobs.js';

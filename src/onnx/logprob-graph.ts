@@ -24,7 +24,8 @@ import { dirname } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { UserError } from '../errors.js';
-import { openSession, type Device } from '../scorers/onnx-session.js';
+import type { Device } from '../scorers/devices.js';
+import { openSession } from '../scorers/onnx-session.js';
 
 const { onnx } = onnxProto;
 const DT = onnx.TensorProto.DataType;

@@ -13,7 +13,8 @@ import { DEFAULT_TOKEN_BUDGET, GraphBackend } from './backends/graph.js';
 import { inputProblems, sequenceAxisProblem } from './backends/graph-tensors.js';
 import { KINDS } from './kinds/registry.js';
 import { DTYPES, readModelFolder, variantFiles, type Dtype, type ModelFolder } from './model-folder.js';
-import { openSession, type Device } from './onnx-session.js';
+import type { Device } from './devices.js';
+import { openSession } from './onnx-session.js';
 import { loadTextSetup, type Setting, type TextSetup } from './text-setup.js';
 import type { Side } from './tokenize.js';
 

@@ -5,8 +5,7 @@
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../errors.js';
 
-export const DEVICES = ['cpu', 'cuda', 'webgpu', 'tensorrt', 'dml', 'coreml'] as const;
-export type Device = (typeof DEVICES)[number];
+import type { Device } from './devices.js';
 
 export interface SessionOptions {
   device: Device;
@@ -19,11 +18,6 @@ export interface OpenedSession {
   session: ort.InferenceSession;
   /** The device the session actually runs on. */
   device: Device;
-}
-
-export function parseDevice(value: string): Device {
-  if ((DEVICES as readonly string[]).includes(value)) return value as Device;
-  throw new UserError(`unknown device "${value}" (expected one of: ${DEVICES.join(', ')})`);
 }
 
 /** ONNX Runtime session options beyond the device and threads (e.g. where external data lives). */

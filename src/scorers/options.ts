@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { DTYPES } from './model-folder.js';
-import { DEVICES } from './onnx-session.js';
+import { DEVICES } from './devices.js';
 import { JUDGE_MODES } from '../judge/prompts.js';
 
 const positiveInt = z.number().int().positive();

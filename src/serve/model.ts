@@ -9,7 +9,7 @@ import { openOnnxBackend } from '../scorers/backends/onnx.js';
 import { planBatches } from '../scorers/batching.js';
 import { KINDS } from '../scorers/kinds/registry.js';
 import { outputNames, readModelFolder, type ModelFolder } from '../scorers/model-folder.js';
-import type { Device } from '../scorers/onnx-session.js';
+import type { Device } from '../scorers/devices.js';
 import type { ModelTokenizer, TokenizerSettings } from '../scorers/tokenize.js';
 
 export interface ServedModelOptions {

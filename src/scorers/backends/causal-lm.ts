@@ -68,13 +68,18 @@ export async function openCausalLmBackend(folder: ModelFolder, options: ScorerOp
   const text = await loadTextSetup(folder);
   const tokens = new DpoTokenizer(text, folder.path);
   if (referenceFolder) assertSameTokenizer(tokens, folder.path, new DpoTokenizer(await loadTextSetup(referenceFolder), referenceFolder.path), referenceFolder.path);
-  const open = async (f: ModelFolder): Promise<CausalLm> => {
-    const [logprobs, sha256] = await Promise.all([openLogprobSession(f.onnxPath, { device: options.device, threads: options.threads, onWarning: context.onWarning }), hashModelFiles(f)]);
-    return { folder: f, logprobs, sha256 };
+  const models: CausalLm[] = [];
+  // Each model's hash runs while its session loads; on any failure every opened session is released.
+  const open = async (f: ModelFolder) => {
+    const hashing = hashModelFiles(f);
+    hashing.catch(() => {});
+    const model: CausalLm = { folder: f, logprobs: await openLogprobSession(f.onnxPath, { device: options.device, threads: options.threads, onWarning: context.onWarning }), sha256: '' };
+    models.push(model);
+    model.sha256 = await hashing;
   };
-  const models = [await open(folder)];
   try {
-    if (referenceFolder) models.push(await open(referenceFolder));
+    await open(folder);
+    if (referenceFolder) await open(referenceFolder);
     const backend = new CausalLmBackend(tokens, models, options, context);
     const block: RmbenchBlock = { ...folder.rmbench, scorer: 'dpo', reference: settings.reference, beta: settings.beta, reference_free: settings.referenceFree };
     return { backend, block };

@@ -17,9 +17,13 @@ export async function openOnnxBackend(folder: ModelFolder, options: ScorerOption
     context.onWarning?.(`${folder.name}: tokenizer has no pad_token; padding with ${tokenizer.padTokenSource} (id ${tokenizer.padTokenId}); the attention mask hides it`);
   }
   const requested = options.device ?? 'cpu';
-  const [{ session, device }, sha256] = await Promise.all([openSession(folder.onnxPath, { device: requested, threads: options.threads, onWarning: context.onWarning }), hashModelFiles(folder)]);
+  // Hashing runs while the session loads; a failed hash still releases the session.
+  const hashing = hashModelFiles(folder);
+  hashing.catch(() => {});
+  const { session, device } = await openSession(folder.onnxPath, { device: requested, threads: options.threads, onWarning: context.onWarning });
   const batchPolicy = options.batchSize ? { kind: 'fixed' as const, size: options.batchSize } : { kind: 'token_budget' as const, tokenBudget: options.tokenBudget ?? DEFAULT_TOKEN_BUDGET };
   try {
+    const sha256 = await hashing;
     return new GraphBackend(folder, text, session, {
       engine: 'onnx',
       batchPolicy,
