@@ -14,10 +14,12 @@
  * reward-bench writes both with `json.dumps(indent=4, sort_keys=True)`; so does toRewardBenchJson.
  * Pure: the commands read and write the files.
  */
+import { basename } from 'node:path';
 import { z } from 'zod';
 import { UserError, ValidationError } from '../errors.js';
 import { DEFAULT_METRIC, metricOf } from '../metrics/registry.js';
 import { outcomeValue, type ItemOutcome, type PairOutcome, type Results } from '../report/schema.js';
+import { kindNamed } from '../scorers/kinds/registry.js';
 import type { LoadedSubset } from '../subsets/load.js';
 import { isSetRow, pairKey, type MetricKind, type Row } from '../subsets/types.js';
 
@@ -25,8 +27,6 @@ export type ScoresVersion = 'v1' | 'v2';
 
 /** The model_type values reward-bench's results use. */
 export const REWARD_BENCH_MODEL_TYPES = ['Seq. Classifier', 'Custom Classifier', 'DPO', 'DPO Ref. Free', 'Generative RM'] as const;
-/** rmbench kinds that reward-bench runs through custom pipeline code; every other kind is a sequence classifier. */
-const CUSTOM_KINDS = new Set(['armorm', 'gpm']);
 const SCALAR_KEYS = ['model', 'model_type', 'chat_template', 'ref_model'];
 
 /** `config.source` of results made by import-results: their chat_template is reward-bench's own field. */
@@ -51,10 +51,18 @@ export function scoresVersion(results: Pick<Results, 'subsets'>): ScoresVersion 
   return metrics.every((m) => m.rewardBench.version === 'v1') ? 'v1' : 'v2';
 }
 
-export function rewardBenchModelType(results: Pick<Results, 'model_type'>): string {
+/** reward-bench's model_type: an imported run keeps its own; else the kind says (a sequence classifier unless it says otherwise). */
+export function rewardBenchModelType(results: Pick<Results, 'model_type' | 'config'>): string {
   const kind = results.model_type;
   if ((REWARD_BENCH_MODEL_TYPES as readonly string[]).includes(kind)) return kind;
-  return CUSTOM_KINDS.has(kind) ? 'Custom Classifier' : 'Seq. Classifier';
+  return kindNamed(kind)?.rewardBenchType?.(results.config) ?? 'Seq. Classifier';
+}
+
+/** reward-bench's ref_model: a DPO run's reference model (the model a server names, else its folder's name), else null. */
+function rewardBenchRefModel(results: Pick<Results, 'config'>): string | null {
+  const reference = results.config.reference as { path?: unknown; served_model?: unknown } | null | undefined;
+  if (typeof reference?.served_model === 'string') return reference.served_model;
+  return typeof reference?.path === 'string' ? basename(reference.path) : null;
 }
 
 /** reward-bench writes "tokenizer" when the tokenizer's chat template was applied; imported results keep the file's value. */
@@ -67,7 +75,8 @@ function rewardBenchChatTemplate(results: Pick<Results, 'chat_template' | 'confi
 const exportId = (id: string): number | string => (/^(0|[1-9]\d*)$/.test(id) && Number.isSafeInteger(Number(id)) ? Number(id) : id);
 
 function header(results: Results) {
-  return { model: results.model, model_type: rewardBenchModelType(results), chat_template: rewardBenchChatTemplate(results) };
+  const refModel = rewardBenchRefModel(results);
+  return { model: results.model, model_type: rewardBenchModelType(results), chat_template: rewardBenchChatTemplate(results), ...(refModel === null ? {} : { ref_model: refModel }) };
 }
 
 /** run_v2.py nulls the results of a subset named exactly "ties" (its lowercase check); "Ties" keeps the generic value. */

@@ -267,6 +267,8 @@ export interface Kind<O extends ResponseOutputs = ResponseOutputs> {
   /** Whether a text engine's one vector per text can feed it (rmbench serve's text routes, vLLM, TEI). */
   readonly oneVectorPerText: boolean;
   open(context: KindContext, read: readonly string[]): KindRun<O>;
+  /** reward-bench's model_type for a run of this kind, from its config ("Seq. Classifier" when absent). */
+  rewardBenchType?(config: Record<string, unknown>): string;
   /** The lines its summary prints under the table and in the HTML report, from the summary's JSON. */
   reportLines?(report: Record<string, unknown>): string[];
   /** Settings and outputs from the shards' reports, for merge; absent: no summary. */

@@ -71,6 +71,7 @@ export const armorm: Kind<ArmoOutputs> = {
   description: 'multi-objective rewards mixed by prompt-conditioned gating (ArmoRM); the higher score wins',
   oneVectorPerText: false,
   outputsField: 'rmbench.outputs',
+  rewardBenchType: () => 'Custom Classifier',
   reportLines: armoReportLines,
   inspect(block, graph) {
     const names = outputNames(block);

@@ -46,6 +46,7 @@ export const dpo: Kind<DpoOutputs> = {
   description: 'a causal LM scored by its DPO implicit reward beta * (log pi - log pi_ref), or reference-free by its log-prob',
   oneVectorPerText: false,
   outputsField: 'rmbench.scorer',
+  rewardBenchType: (config) => (config.reward === 'reference' ? 'DPO' : 'DPO Ref. Free'),
   reportLines: dpoReportLines,
   outputs: (block) => ({
     required: { policy_logprob: OUT.policy_logprob, policy_tokens: OUT.policy_tokens, truncation: OUT.truncation, ...(block.reference_free === undefined ? { reference_logprob: OUT.reference_logprob } : {}) },

@@ -43,6 +43,7 @@ export const gpm: Kind<GpmOutputs> = {
   description: 'a response embedding per response; pairs scored by a skew-symmetric form (general preference)',
   oneVectorPerText: false,
   outputsField: 'rmbench.outputs',
+  rewardBenchType: () => 'Custom Classifier',
   reportLines: gpmReportLines,
   inspect(block, graph) {
     const names = outputNames(block);

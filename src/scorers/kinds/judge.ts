@@ -126,6 +126,7 @@ export const judge: Kind<JudgeOutputs> = {
   description: 'an LLM judge over an OpenAI-compatible chat API: pairwise verdicts ([[A]]/[[B]]/[[C]]) or ratings ([[N]])',
   oneVectorPerText: false,
   outputsField: '--judge',
+  rewardBenchType: () => 'Generative RM',
   outputs(block) {
     const required = Object.fromEntries(JUDGE_OUTPUTS[settingsOf(block).mode].map((name) => [name, name]));
     return { required, hint: 'a judge runs over an OpenAI-compatible chat server: openai+http://HOST:PORT/MODEL' };

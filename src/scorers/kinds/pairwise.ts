@@ -91,6 +91,7 @@ export const pairwise: Kind<PairwiseOutputs> = {
   description: 'a pairwise preference model: one text with the prompt and both responses, the logit that A is better; both orders',
   oneVectorPerText: false,
   outputsField: 'rmbench.output',
+  rewardBenchType: () => 'Custom Classifier',
   reportLines: pairwiseReportLines,
   outputs: (block) => ({ required: { logit: outputNames(block).logit! }, hint: 'set rmbench.output in config.json' }),
   open({ block, backend }) {
