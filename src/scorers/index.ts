@@ -12,8 +12,9 @@ import type { BackendContext, ResponseScorer, Scorer } from './types.js';
 
 /**
  * The scorer of a model argument: "length", a remote engine (vllm+http://HOST:PORT/MODEL,
- * tei+http://HOST:PORT, kserve+http://HOST:PORT/MODEL), or a path to a model folder. Options that
- * the backend does not take are a one-line error.
+ * tei+http://HOST:PORT, kserve+http://HOST:PORT/MODEL), an LLM judge (openai+http(s)://HOST/MODEL),
+ * or a path to a model folder (a reward model, or a causal LM scored by its DPO reward). Options
+ * that the backend does not take are a one-line error.
  */
 export async function createScorer(model: string, options: ScorerOptions & BackendContext = {}): Promise<Scorer> {
   const { cacheDir, onWarning, ...given } = options;

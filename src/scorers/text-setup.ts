@@ -1,7 +1,7 @@
 /**
  * @file How a model folder's texts are made: format, special tokens, BOS, truncation, padding,
  * each with where the setting came from (the rmbench block, tokenizer_config.json, config.json, or
- * the default). The ONNX runner and `rmbench inspect` both read it from here, so they agree.
+ * the default). The graph backends and `rmbench inspect` both read it from here, so they agree.
  */
 import { join } from 'node:path';
 import { UserError, errorMessage } from '../errors.js';

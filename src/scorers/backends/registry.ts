@@ -1,9 +1,10 @@
 /**
  * @file The backends, picked by the model argument: a baseline name (built-in), a remote engine URL
- * (vllm+, tei+, kserve+http(s)://...; url.ts), a chat judge (openai+http(s)://...) or a model folder (local ONNX Runtime). Each entry
- * names the options its backend takes; the one file per backend opens it. Adding a backend is one
- * file in this folder and one entry here. Backends load lazily, so `rmbench --help` never loads
- * ONNX Runtime.
+ * (vllm+, tei+, kserve+http(s)://...; url.ts; a vLLM URL with DPO settings asks for prompt
+ * log-probs), a chat judge (openai+http(s)://...), or a model folder (a causal LM with DPO
+ * settings, else a reward model on local ONNX Runtime). Each entry names the options its backend
+ * takes; the one file per backend opens it. Adding a backend is one file in this folder and one
+ * entry here. Backends load lazily, so `rmbench --help` never loads ONNX Runtime.
  */
 import { join } from 'node:path';
 import { readJson, RmbenchBlockSchema, type RmbenchBlock } from '../model-folder.js';
