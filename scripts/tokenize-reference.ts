@@ -26,14 +26,14 @@ export interface BareEncodeReference {
 }
 
 const CODE = `
-  const [{ readModelFolder }, { loadTextSetup }, { loadSubsets }, { defaultManifestPath, resolveSuite }, { rowResponses }] = await Promise.all(
-    ${JSON.stringify(['scorers/model-folder.js', 'scorers/text-setup.js', 'subsets/load.js', 'subsets/manifest.js', 'bench/evaluate.js'].map(distModule))}.map((m) => import(m)),
+  const [{ readModelFolder }, { loadTextSetup }, { loadSubsets }, { defaultManifestPath, resolveSuite }, { rowItem }] = await Promise.all(
+    ${JSON.stringify(['scorers/model-folder.js', 'scorers/text-setup.js', 'subsets/load.js', 'subsets/manifest.js', 'subsets/types.js'].map(distModule))}.map((m) => import(m)),
   );
   const { model, suite, passes } = JSON.parse(process.argv[1]);
   const setup = await loadTextSetup(readModelFolder(model));
   const texts = loadSubsets(resolveSuite(defaultManifestPath(), suite))
-    .flatMap((subset) => subset.rows.flatMap(rowResponses))
-    .map((input) => setup.text(input.prompt, input.response));
+    .flatMap((subset) => subset.rows.map(rowItem))
+    .flatMap((item) => [...item.chosen, ...item.rejected].map((response) => setup.text(item.prompt, response)));
   const tokenizer = setup.tokenizer.tokenizer;
   const options = { add_special_tokens: setup.addSpecialTokens.value };
   const passes_s = [];
