@@ -55,6 +55,10 @@ export interface ScoredItem<O extends ResponseOutputs = ResponseOutputs> {
   rejected: O[];
   /** matrix[c][r] > 0: chosen c is preferred over rejected r; < 0 the reverse; 0 a tie. */
   matrix: number[][];
+  /** Pair kinds' sets: per (c, r), row-major, its orders' outputs as a pair item holds them in chosen/rejected. */
+  pairs?: { chosen: O; rejected: O }[];
+  /** The decision reads an invalid output (a judge answer without a verdict): the item is wrong, scores may be missing. */
+  invalid?: true;
 }
 
 /** A decided pair with both responses' outputs, for kind-specific summaries. */
@@ -63,6 +67,14 @@ export interface ScoredPair<O extends ResponseOutputs = ResponseOutputs> {
   section: string;
   chosen: O;
   rejected: O;
+}
+
+/** A decided response set with each response's outputs, for summaries that count sets (a rating judge). */
+export interface ScoredSet<O extends ResponseOutputs = ResponseOutputs> {
+  subset: string;
+  section: string;
+  chosen: O[];
+  rejected: O[];
 }
 
 /** A response's outputs as stored in the scores file (float32 values are exact as JSON numbers). */
@@ -84,6 +96,8 @@ export interface ScorerReport {
  */
 export interface SummaryAccumulator<O extends ResponseOutputs = ResponseOutputs> {
   add(pair: ScoredPair<O>): void;
+  /** With Scorer.summarisesSets, a response kind's response sets (a pair kind's sets come to add() per pair). */
+  addSet?(set: ScoredSet<O>): void;
   finish(): ScorerReport;
 }
 
@@ -131,10 +145,12 @@ export interface Scorer<O extends ResponseOutputs = ResponseOutputs> {
   summary?(): SummaryAccumulator<O>;
   /** With summary: the outputs it reads, stored in the scores file so `rmbench merge` rebuilds it. */
   saveOutputs?(outputs: O): SavedOutputs;
+  /** The summary counts response sets too (KindRunBase.summarisesSets); otherwise it reads pair rows only. */
+  readonly summarisesSets?: true;
   dispose(): Promise<void>;
 }
 
-/** A scorer whose kind scores each response on its own (every kind but pairwise judges). */
+/** A scorer whose kind scores each response on its own (every kind but the pair kinds: the local pairwise model, the pairwise judge). */
 export interface ResponseScorer<O extends ResponseOutputs = ResponseOutputs> extends Scorer<O> {
   /** One output record per input, in input order. */
   scoreResponses(inputs: readonly ResponseInput[], onProgress?: (done: number, total: number) => void): Promise<O[]>;
@@ -166,7 +182,7 @@ export interface OutputRequest {
  * input, unitKey() to run identical model inputs once, plan() to batch, runBatch() per batch.
  */
 export interface Backend<U = unknown> {
-  /** Engine name recorded in the results ("onnx", "kserve", "vllm", "tei", "builtin"). */
+  /** Engine name recorded in the results ("onnx", "kserve", "vllm", "tei", "builtin", "openai", "causal-lm"). */
   readonly engine: string;
   /** Model name, path or URL, weights' sha256, and the config entries that affect outputs. */
   readonly info: Omit<ScorerInfo, 'kind'>;
@@ -174,6 +190,8 @@ export interface Backend<U = unknown> {
   readonly where: string;
   /** Batches in flight at once. */
   readonly concurrency: number;
+  /** The runner keeps every text's outputs across windows: none is run or counted twice in a run (a chat judge: paid requests, a dry run). */
+  readonly rememberOutputs?: boolean;
   /** The raw output that holds a kind's output named `configured` (text engines have one, "values"). */
   outputName(configured: string): string;
   hasOutput(name: string): boolean;
@@ -229,6 +247,10 @@ interface KindRunBase<O extends ResponseOutputs> {
    */
   summary?(): SummaryAccumulator<O>;
   saveOutputs?(outputs: O): SavedOutputs;
+  /** The summary counts response sets too: a pair kind's pairs of each set, a response kind's addSet(). */
+  summarisesSets?: true;
+  /** Whether one input's outputs are invalid (a judge answer without a verdict): ScoredItem.invalid. */
+  isInvalid?(outputs: O): boolean;
 }
 
 /** A kind that reads one response at a time and compares two responses' outputs. */
