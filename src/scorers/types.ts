@@ -41,10 +41,7 @@ export interface ItemInput {
 /** Raw outputs for one input: output name -> that input's values. */
 export type OutputRow = Record<string, Float32Array>;
 
-/**
- * What a kind makes of one response. Kinds with a per-response reward (Bradley-Terry, ArmoRM, the
- * length baseline) set `score`; general-preference models, which only score pairs, leave it out.
- */
+/** What a kind makes of one response: `score` for a per-response reward (Bradley-Terry, ArmoRM, length); pair-only models leave it out. */
 export interface ResponseOutputs {
   score?: number;
 }
@@ -90,10 +87,7 @@ export interface ScorerReport {
   results?: Record<string, unknown>;
 }
 
-/**
- * A kind's summary, fed decided pairs one at a time in suite order (window after window, shard
- * after shard), so a run never holds every pair's outputs.
- */
+/** A kind's summary, fed decided pairs one at a time in suite order (window after window, shard after shard): it never holds them all. */
 export interface SummaryAccumulator<O extends ResponseOutputs = ResponseOutputs> {
   add(pair: ScoredPair<O>): void;
   /** With Scorer.summarisesSets, a response kind's response sets (a pair kind's sets come to add() per pair). */
@@ -136,10 +130,7 @@ export interface ScorerInfo {
 export interface Scorer<O extends ResponseOutputs = ResponseOutputs> {
   readonly info: ScorerInfo;
   readonly stats: ScorerStats;
-  /**
-   * Decides items: one ScoredItem per input, in order. Identical inputs get identical outputs,
-   * whatever the batch they fall in. onProgress reports model inputs done out of the total.
-   */
+  /** Decides items: one ScoredItem per input, in order; identical inputs, identical outputs whatever the batch. onProgress: model inputs done, total. */
   scoreItems(items: readonly ItemInput[], onProgress?: (done: number, total: number) => void): Promise<ScoredItem<O>[]>;
   /** A fresh summary accumulator, when the kind has a summary. */
   summary?(): SummaryAccumulator<O>;
@@ -197,10 +188,7 @@ export interface Backend<U = unknown> {
   hasOutput(name: string): boolean;
   /** Checks the outputs before scoring (present, one row per input, padding); returns those to read. */
   prepare(outputs: OutputRequest): Promise<string[]>;
-  /**
-   * The formatted text(s) an input becomes: inputs with equal keys have equal outputs. A backend
-   * that cannot judge pairs (or single responses) throws a UserError saying so.
-   */
+  /** The formatted text(s) an input becomes (equal keys, equal outputs); a UserError for an input shape the backend cannot judge. */
   textKey(input: ScoreInput): string;
   /** The model input for an input (e.g. its token ids); throws a UserError for an unusable one. */
   encode(input: ScoreInput, textKey: string): U;
@@ -241,10 +229,7 @@ interface KindRunBase<O extends ResponseOutputs> {
   config: Record<string, unknown>;
   /** The kind's outputs for one input (a response, or an ordered pair) from its raw outputs. */
   read(row: OutputRow, index: number): O;
-  /**
-   * A fresh summary accumulator. Pair kinds' ScoredPair holds the outputs of the two orders
-   * (chosen first as `chosen`, rejected first as `rejected`, absent when one order is judged).
-   */
+  /** A fresh summary accumulator. A pair kind's ScoredPair holds its orders' outputs (`chosen`: chosen first; {} for an order not judged). */
   summary?(): SummaryAccumulator<O>;
   saveOutputs?(outputs: O): SavedOutputs;
   /** The summary counts response sets too: a pair kind's pairs of each set, a response kind's addSet(). */
@@ -259,10 +244,7 @@ export interface ResponseKindRun<O extends ResponseOutputs> extends KindRunBase<
   prefer(a: O, b: O): number;
 }
 
-/**
- * A kind that judges two responses together: the backend sees prompt + A + B in one input, and
- * prefer(ab, ba) is the preference of A over B from the outputs of the orders judged.
- */
+/** A kind that judges two responses together (prompt + A + B in one input); prefer(ab, ba): A over B from the orders judged. */
 export interface PairKindRun<O extends ResponseOutputs> extends KindRunBase<O> {
   unit: 'pair';
   /** 2: each pair is judged as (A, B) and (B, A); 1: in one order, the chosen response's place seeded per item. */
@@ -297,10 +279,7 @@ export interface Kind<O extends ResponseOutputs = ResponseOutputs> {
   restorer?(reports: readonly Record<string, unknown>[]): SummaryRestorer<O>;
   /** The rmbench field that names its outputs, for messages ("rmbench.output", "rmbench.outputs"). */
   readonly outputsField: string;
-  /**
-   * What `rmbench inspect` says about a graph for this kind: problems with the declared outputs
-   * (width: values per response an output declares, null when unknown) and notes.
-   */
+  /** What `rmbench inspect` says of a graph for this kind: problems with the declared outputs (width: values per response, null if unknown), notes. */
   inspect?(block: RmbenchBlock, graph: { width(name: string): number | null; promptInputs: boolean }): { notes: string[]; problems: string[] };
 }
 

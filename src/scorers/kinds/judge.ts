@@ -4,16 +4,19 @@
  * seeded order, and prefer(ab, ba) is JudgeBench's sum of +1 (the chosen response named), -1 (the
  * rejected one named) and 0 (a tie or an invalid answer) over the orders judged
  * (src/judge/combine.ts): the pair is right iff the sum is > 0. Rating mode is a response kind:
- * the judge rates each response once, score = rating; a pair with an invalid rating is a tie,
- * and so are equal ratings (both count as wrong).
+ * the judge rates each response once, score = rating; equal ratings are a tie (wrong on a pair).
+ * An item whose decision reads an invalid answer is wrong (isInvalid -> ScoredItem.invalid): a
+ * rating item with an unrated response, a pair whose order sum is 0 with an invalid answer.
  *
  * Best-of-N sets (rmb-bon, RewardBench 2): rating mode rates each response once and compares the
  * ratings; pairwise mode judges the chosen response against each rejected one (the seam's pair
  * path), and the set's metric reads that row of preferences.
  *
- * Its summary is the JudgeAccumulator's counts: `results.judge` (a top-level key), and per subset
- * in scorer_report.by_subset. Each order's answer is stored in the scores file (chosen_outputs:
- * the order with the chosen response first, rejected_outputs: the other), so merge rebuilds them.
+ * Its summary: the JudgeAccumulator's answer counts per subset (the pairs of sets included; a
+ * rated set's responses once each, addSet) and the run's distinct requests with their tokens,
+ * as `results.judge` (a top-level key) and scorer_report (totals, by_subset). Every answer is
+ * stored in the scores file (a pair's chosen_outputs: the order with the chosen response first,
+ * rejected_outputs: the other; a set's pair_outputs or per-response outputs), so merge rebuilds it.
  */
 import { UserError } from '../../errors.js';
 import { addRequest, answerScore, JudgeAccumulator, zeroTotals, type AnswerUsage, type JudgedPair, type PairwiseAnswer, type Position, type RatingAnswer, type RequestTotals, type TokenPrices } from '../../judge/combine.js';
