@@ -3,7 +3,7 @@
  * line-by-line port of it), one seeded order, ratings, and the results.judge statistics.
  */
 import { describe, expect, it } from 'vitest';
-import { JudgeAccumulator, pairCorrect, preference, type JudgedPair, type PairwiseAnswer } from '../src/judge/combine.js';
+import { JudgeAccumulator, zeroTotals, pairCorrect, preference, type JudgedPair, type PairwiseAnswer } from '../src/judge/combine.js';
 import type { PairVerdict } from '../src/judge/verdict.js';
 
 type V = PairVerdict | null;
@@ -54,7 +54,7 @@ describe('two orders (JudgeBench)', () => {
         const reference = judgeBenchPair('A>B', decision(first), decision(second));
         const acc = JudgeAccumulator.empty();
         expect(acc.add(twoOrders(first, second))).toBe(reference.correct);
-        expect(acc.finish().inconsistent).toBe(reference.inconsistent ? 1 : 0);
+        expect(acc.counts.inconsistent).toBe(reference.inconsistent ? 1 : 0);
         // ... or its B, the first order then showing the chosen response second.
         const swapped: JudgedPair = { mode: 'pairwise', answers: [{ chosenAt: 'B', verdict: first, ...usage }, { chosenAt: 'A', verdict: second, ...usage }] };
         expect(pairCorrect(swapped)).toBe(judgeBenchPair('B>A', decision(first), decision(second)).correct);
@@ -96,15 +96,19 @@ describe('results.judge', () => {
     { mode: 'pairwise', answers: [answer('A', null, 10, 1), answer('B', null, 10, 1)] }, // two invalid: consistent
     { mode: 'pairwise', answers: [answer('A', 'B', 30, 3), answer('B', 'C', 30, 3)] }, // wrong + tie: -1, inconsistent
   ];
-  // Hand-computed: requests 10; invalid 3; ties 2 ([[C]] answers); inconsistent 3 (pairs 2, 3, 5);
-  // A named 3 times, B 2 times → 3/5; prompt 780, completion 82; cost at $2.5/M in, $10/M out = 0.00195 + 0.00082.
-  const expected = { requests: 10, invalid: 3, ties: 2, inconsistent: 3, position_a_rate: 0.6, prompt_tokens: 780, completion_tokens: 82 };
+  // Hand-computed: answers 10; invalid 3; ties 2 ([[C]] answers); inconsistent 3 (pairs 2, 3, 5);
+  // A named 3 times, B 2 times → 3/5.
+  const expected = { answers: 10, invalid: 3, ties: 2, inconsistent: 3, firstWins: 3, decisive: 5 };
+  // The run's distinct requests and their tokens come from the kind's summary (it dedups answers): here 4 requests.
+  const totals = { requests: 4, promptTokens: 780, completionTokens: 82 };
 
-  it('counts pairwise answers as hand-computed, with cost only when priced', () => {
+  it('counts pairwise answers as hand-computed; requests, tokens and cost from the distinct requests, cost only when priced', () => {
     const acc = JudgeAccumulator.empty();
     expect(pairs.map((p) => acc.add(p))).toEqual([true, false, false, false, false]);
-    expect(acc.finish()).toEqual({ ...expected, cost_usd: null });
-    expect(acc.finish({ inPerMillion: 2.5, outPerMillion: 10 }).cost_usd).toBeCloseTo(0.00277, 12);
+    expect(acc.counts).toEqual(expected);
+    expect(acc.finish(totals)).toEqual({ requests: 4, invalid: 3, ties: 2, inconsistent: 3, position_a_rate: 0.6, prompt_tokens: 780, completion_tokens: 82, cost_usd: null });
+    // $2.5/M in, $10/M out: 0.00195 + 0.00082.
+    expect(acc.finish(totals, { inPerMillion: 2.5, outPerMillion: 10 }).cost_usd).toBeCloseTo(0.00277, 12);
   });
 
   it('merges shards to the same counts as one run', () => {
@@ -112,20 +116,28 @@ describe('results.judge', () => {
     const right = JudgeAccumulator.empty();
     pairs.forEach((p, i) => (i % 2 ? right : left).add(p));
     const merged = JudgeAccumulator.empty().merge(left).merge(right);
-    expect(merged.finish()).toEqual({ ...expected, cost_usd: null });
-    expect(left.finish().requests).toBe(6);
+    expect(merged.counts).toEqual(expected);
+    expect(left.counts.answers).toBe(6);
   });
 
-  it('counts ratings: two requests a pair, invalid ratings, equal ratings as ties, no positions', () => {
+  it('counts ratings: each rating once, invalid ratings, equal valid ratings as ties, no positions', () => {
     const acc = JudgeAccumulator.empty();
     const r = (rating: number | null, promptTokens: number) => ({ rating, promptTokens, completionTokens: 2 });
     acc.add({ mode: 'rating', chosen: r(9, 40), rejected: r(4, 41) });
     acc.add({ mode: 'rating', chosen: r(6, 30), rejected: r(6, 30) });
     acc.add({ mode: 'rating', chosen: r(null, 20), rejected: r(null, 20) });
-    expect(acc.finish({ inPerMillion: 1, outPerMillion: 1 })).toEqual({ requests: 6, invalid: 2, ties: 1, inconsistent: 0, position_a_rate: null, prompt_tokens: 181, completion_tokens: 12, cost_usd: 193 / 1e6 });
+    expect(acc.counts).toEqual({ answers: 6, invalid: 2, ties: 1, inconsistent: 0, firstWins: 0, decisive: 0 });
+    expect(acc.finish({ requests: 6, promptTokens: 181, completionTokens: 12 }, { inPerMillion: 1, outPerMillion: 1 })).toEqual({ requests: 6, invalid: 2, ties: 1, inconsistent: 0, position_a_rate: null, prompt_tokens: 181, completion_tokens: 12, cost_usd: 193 / 1e6 });
+  });
+
+  it('counts a rated set: each response once, a tie per (chosen, rejected) comparison of equal valid ratings', () => {
+    const acc = JudgeAccumulator.empty();
+    // Chosen 7 against 7, 3, invalid, 7: 4 + 1 answers, 1 invalid, 2 ties.
+    acc.addRatings([{ rating: 7 }], [{ rating: 7 }, { rating: 3 }, { rating: null }, { rating: 7 }]);
+    expect(acc.counts).toEqual({ answers: 5, invalid: 1, ties: 2, inconsistent: 0, firstWins: 0, decisive: 0 });
   });
 
   it('has integer counts and is empty without answers', () => {
-    expect(JudgeAccumulator.empty().finish()).toEqual({ requests: 0, invalid: 0, ties: 0, inconsistent: 0, position_a_rate: null, prompt_tokens: 0, completion_tokens: 0, cost_usd: null });
+    expect(JudgeAccumulator.empty().finish(zeroTotals())).toEqual({ requests: 0, invalid: 0, ties: 0, inconsistent: 0, position_a_rate: null, prompt_tokens: 0, completion_tokens: 0, cost_usd: null });
   });
 });

@@ -185,7 +185,11 @@ describe('judge results downstream', () => {
     const report = await rmbenchAsync(['report', join(dir, 'pairwise.json'), '--html', join(dir, 'report.html')]);
     expect(report.stderr).toBe('');
     expect(report.code).toBe(0);
-    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('judge/model-1');
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('judge/model-1');
+    // The judge's summary lines, as under the terminal table (hand-worked in judge-run.test.ts).
+    expect(html).toContain('judge (pairwise, both orders): 12 requests, 12 answers used, 2 invalid (s1 2), 2 ties, 1 inconsistent pairs, position A rate 62.5%');
+    expect(html).toContain('judge tokens: 1200 prompt + 120 completion; cost n/a (no --price-in/--price-out)');
     const gate = await rmbenchAsync(['gate', '--baseline', join(dir, 'pairwise.json'), '--candidate', join(dir, 'rating.json'), '--resamples', '200', '--verdict', join(dir, 'verdict.json')]);
     expect(gate.stderr).toBe('');
     // The rating judge scores 50.0 against the pairwise judge's 37.5: no drop.

@@ -52,8 +52,8 @@ describe('a pairwise judge over both orders', () => {
     expect(results!.model_type).toBe('judge');
     // 12 answers; A/B answers: rows 1 (A, B), 2 (A, A), 5 (A, B), 6 (B, A): 5 of 8 name A.
     expect(results!.judge).toEqual({ requests: 12, invalid: 2, ties: 2, inconsistent: 1, position_a_rate: 5 / 8, prompt_tokens: 1200, completion_tokens: 120, cost_usd: (1200 * 2.5 + 120 * 10) / 1e6 });
-    expect(results!.scorer_report).toMatchObject({ kind: 'judge', mode: 'pairwise', orders: 2, by_subset: { s1: { requests: 8, invalid: 2, ties: 2, inconsistent: 1 }, s2: { requests: 4, invalid: 0, ties: 0, inconsistent: 0 } } });
-    expect(cli.stdout).toContain('judge (pairwise, both orders): 12 answers, 2 invalid (s1 2), 2 ties, 1 inconsistent pairs, position A rate 62.5%');
+    expect(results!.scorer_report).toMatchObject({ kind: 'judge', mode: 'pairwise', orders: 2, totals: { ...results!.judge, answers: 12 }, by_subset: { s1: { answers: 8, invalid: 2, ties: 2, inconsistent: 1 }, s2: { answers: 4, invalid: 0, ties: 0, inconsistent: 0 } } });
+    expect(cli.stdout).toContain('judge (pairwise, both orders): 12 requests, 12 answers used, 2 invalid (s1 2), 2 ties, 1 inconsistent pairs, position A rate 62.5%');
     expect(cli.stdout).toContain('judge tokens: 1200 prompt + 120 completion; cost $0.0042');
 
     // The scores file: each order's verdict (chosen_outputs: chosen shown first; rejected_outputs: shown second).

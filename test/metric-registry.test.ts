@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SubsetAccumulator, decideSubset } from '../src/bench/evaluate.js';
-import { hasTie, itemOutcome, preferenceItem } from '../src/metrics/item.js';
+import { hasTie, invalidDecision, itemOutcome, preferenceItem } from '../src/metrics/item.js';
 import { ties } from '../src/metrics/rb2-ties.js';
 import { DEFAULT_METRIC, METRICS, metricOf, notMeanOfItems, tieWords } from '../src/metrics/registry.js';
 import type { PreferenceItem } from '../src/metrics/types.js';
@@ -81,6 +81,14 @@ describe('decisions from the preference matrix and scores', () => {
     expect(() => ties.decide(noScores)).toThrow(/per-response scores/);
   });
 
+  it('an item that reads an invalid judge answer: value 0 and every part 0 under every metric, whatever the tie rule', () => {
+    // Best-of-n with a 0 that 'shared' would credit 1/2; style-matrix with parts; rb2-ties with a missing score.
+    expect(invalidDecision(metricOf('best-of-n'), item([2], [1, 2]), 'shared')).toEqual({ value: 0, tie: false });
+    expect(invalidDecision(metricOf('style-matrix'), item([5, 3, 1], [4, 2, 0]))).toEqual({ value: 0, tie: false, details: { hard: 0, normal: 0, easy: 0 } });
+    expect(invalidDecision(metricOf('rb2-ties'), preferenceItem([5, 4], [3], (a, b) => a - b, (s) => (s === 4 ? null : s)))).toEqual({ value: 0, tie: false });
+    expect(invalidDecision(metricOf('pairwise'), item([1], [1]))).toEqual({ value: 0, tie: false });
+  });
+
   it('hasTie looks at every preference of the matrix', () => {
     expect(hasTie(item([1, 2], [0, 3]))).toBe(false);
     expect(hasTie(item([1, 2], [0, 2]))).toBe(true);
@@ -143,6 +151,28 @@ describe('per-subset accumulation', () => {
     expect(figures.statistic!.compute([0, 1])).toBe(score);
     // Prompt 2 drawn twice counts twice: ref accuracy 0, tied accuracy 1, margins of prompt 2 only.
     expect(figures.statistic!.compute([1, 1])).toBe(ties([groups[2]!, groups[3]!]).score);
+  });
+
+  it('rb2-ties: a group with a missing score (an invalid judge answer) is not accurate and its prompt scores 0 in the margin terms', () => {
+    const acc = metricOf('rb2-ties').accumulator();
+    acc.add(setOutcome('rb2-ties', 'ref:1', [5], [3, 1]));
+    acc.add(setOutcome('rb2-ties', 'tied:1', [5, 4], [3]));
+    // ref:2's incorrect answer has no score (an invalid rating): decided as invalid items are.
+    const unrated = preferenceItem([9], [0], (a, b) => a - b, (s) => (s === 0 ? null : s));
+    acc.add(itemOutcome({ id: 'ref:2', subset: 's', prompt: 'q', chosen: ['9'], rejected: ['?'] }, unrated, invalidDecision(metricOf('rb2-ties'), unrated)));
+    acc.add(setOutcome('rb2-ties', 'tied:2', [6, 2], [0]));
+    // ref: prompt 1 accurate, prompt 2 not: 1/2; tied: both accurate (4 > 3, 2 > 0). Prompt 1: m_tied 1, d 1, not
+    // preferred (1 > 1 no), hard min(2, 1) = 1 not > 1, margin tanh(1/1 - 1) = 0; prompt 2: 0, 0, 0.
+    expect(acc.finish(4).details).toEqual({ ref_accuracy: 0.5, tied_accuracy: 1, correctness_preferred: 0, correctness_preferred_hard: 0, margin_score: 0 });
+    // The same through ties(): prompt 2 alone, its ref group invalid.
+    expect(ties([{ type: 'ref', promptId: '2', correct: [9], incorrect: [], invalid: true }, { type: 'tied', promptId: '2', correct: [6, 2], incorrect: [0] }])).toEqual({
+      score: 0.3 * 1 + 0.3 * 0,
+      ref_accuracy: 0,
+      tied_accuracy: 1,
+      correctness_preferred: 0,
+      correctness_preferred_hard: 0,
+      margin_score: 0,
+    });
   });
 });
 

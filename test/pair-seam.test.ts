@@ -93,4 +93,26 @@ describe('pair kinds on the seam', () => {
       expect(item.matrix).toEqual([[firstOrder ? len - 1 + 0.5 : len - 1 - 0.5]]);
     });
   });
+  it("gives a set item each pair's orders for the kind's summary, and marks it invalid where an invalid output leaves a pair without a preference", async () => {
+    const base = pairKind(2);
+    // Scripted invalidity: an order whose A and B are of equal length (logit 0.5) is "invalid".
+    const kind: typeof base = { ...base, open: (...args) => ({ ...base.open(...args), isInvalid: (o: { logit: number }) => o.logit === 0.5 }) };
+    const scorer = await openKind(kind, new PairBackend(), { block, model: 'pairs' });
+    const [valid, invalid, pair] = await scorer.scoreItems([
+      { prompt: 'p', chosen: ['abcd'], rejected: ['ab', 'abcdef'] },
+      { prompt: 'p', chosen: ['abcd'], rejected: ['ab', 'wxyz'] },
+      { prompt: 'p', chosen: ['abcd'], rejected: ['wxyz'] },
+    ]);
+    // (c, r) row-major: chosen shown first as `chosen`, rejected shown first as `rejected`.
+    expect(valid!.pairs).toEqual([
+      { chosen: { logit: 2.5 }, rejected: { logit: -1.5 } },
+      { chosen: { logit: -1.5 }, rejected: { logit: 2.5 } },
+    ]);
+    expect(valid!.invalid).toBeUndefined();
+    // "abcd" against "wxyz": 0.5 in both orders, preference 0 from invalid outputs.
+    expect(invalid!.matrix).toEqual([[2, 0]]);
+    expect(invalid!.invalid).toBe(true);
+    // A pair item carries its orders in chosen/rejected, not in `pairs`.
+    expect([pair!.pairs, pair!.invalid, pair!.chosen, pair!.rejected]).toEqual([undefined, true, [{ logit: 0.5 }], [{ logit: 0.5 }]]);
+  });
 });

@@ -7,13 +7,13 @@
  */
 import { codePointLength } from '../code-points.js';
 import { UserError } from '../errors.js';
-import { itemOutcome } from '../metrics/item.js';
+import { invalidDecision, itemOutcome } from '../metrics/item.js';
 import { metricOf } from '../metrics/registry.js';
 import type { Decision, Metric, MetricAccumulator, PreferenceItem, SubsetFigures } from '../metrics/types.js';
 import type { SubsetOutcomes } from '../report/aggregate.js';
 import { LengthColumns } from '../report/length-bias.js';
 import type { BestOfNTies, ItemOutcome } from '../report/schema.js';
-import type { ResponseOutputs, ScoredItem, ScoredPair, Scorer } from '../scorers/types.js';
+import type { ResponseOutputs, ScoredItem, ScoredPair, ScoredSet, Scorer } from '../scorers/types.js';
 import type { SubsetEntry } from '../subsets/manifest.js';
 import { isSetRow, pairKey, type PairRow, type Row } from '../subsets/types.js';
 
@@ -29,7 +29,8 @@ function checkFinite(scorer: Scorer, key: string, outputs: readonly ResponseOutp
 /**
  * Decides every row of a subset by its metric (src/metrics) from the scorer's ScoredItem for
  * rowItem() of each row, in order; `bestOfNTies` is the suite's rule for best-of-n ties. Returns
- * the outcomes and, for the scorer's own summary, the pairs with outputs.
+ * the outcomes and, for the scorer's own summary, the pairs with outputs (a pair kind's set rows
+ * add theirs when the kind summarises sets) and a response kind's sets that it summarises.
  */
 export function decideSubset(
   scorer: Scorer,
@@ -37,14 +38,30 @@ export function decideSubset(
   rows: readonly Row[],
   items: readonly ScoredItem[],
   bestOfNTies: BestOfNTies = 'shared',
-): { outcomes: ItemOutcome[]; scored: ScoredPair[] } {
+): { outcomes: ItemOutcome[]; scored: ScoredPair[]; sets: ScoredSet[] } {
   const metric = metricOf(entry.metric);
   const outcomes: ItemOutcome[] = [];
   const scored: ScoredPair[] = [];
+  const sets: ScoredSet[] = [];
+  const where = { subset: entry.name, section: entry.section };
   rows.forEach((row, i) => {
     const item = items[i]!;
     if (isSetRow(row)) {
-      outcomes.push(itemOutcome(row, ...decide(scorer, entry, metric, `item ${pairKey(row)}`, item, bestOfNTies)));
+      const outcome = itemOutcome(row, ...decide(scorer, entry, metric, `item ${pairKey(row)}`, item, bestOfNTies));
+      if (scorer.summary && scorer.summarisesSets) {
+        const save = scorer.saveOutputs;
+        if (item.pairs) {
+          for (const pair of item.pairs) scored.push({ ...where, ...pair });
+          if (save) outcome.pair_outputs = item.pairs.map((p) => [save(p.chosen), save(p.rejected)]);
+        } else {
+          sets.push({ ...where, chosen: item.chosen, rejected: item.rejected });
+          if (save) {
+            outcome.chosen_outputs = item.chosen.map(save);
+            outcome.rejected_outputs = item.rejected.map(save);
+          }
+        }
+      }
+      outcomes.push(outcome);
       return;
     }
     const outcome = itemOutcome(row, ...decide(scorer, entry, metric, `pair ${pairKey(row)}`, item, bestOfNTies));
@@ -60,18 +77,23 @@ export function decideSubset(
     }
     outcomes.push(outcome);
   });
-  return { outcomes, scored };
+  return { outcomes, scored, sets };
 }
 
-/** One item's preference matrix and scores, checked, and its metric's decision. */
+/**
+ * One item's preference matrix and scores, checked, and its metric's decision. An item that reads
+ * an invalid output (ScoredItem.invalid) is wrong whatever the metric's tie rule (invalidDecision).
+ */
 function decide(scorer: Scorer, entry: SubsetEntry, metric: Metric, what: string, scoredItem: ScoredItem, bestOfNTies: BestOfNTies): [PreferenceItem, Decision] {
   const { chosen, rejected, matrix } = scoredItem;
   const item: PreferenceItem = { matrix, chosenScores: chosen.map((o) => o.score ?? null), rejectedScores: rejected.map((o) => o.score ?? null) };
   checkFinite(scorer, what, [...chosen, ...rejected], matrix.flat());
-  if (metric.needsScores && [...item.chosenScores, ...item.rejectedScores].includes(null)) {
+  // A response kind leaves out the scores of invalid answers (a rating judge); a pair kind has none at all.
+  const excused = scoredItem.invalid && !scoredItem.pairs;
+  if (metric.needsScores && !excused && [...item.chosenScores, ...item.rejectedScores].includes(null)) {
     throw new UserError(`subset ${entry.name}: the ${metric.kind} metric needs a per-response score; scorer kind ${scorer.info.kind} has none`);
   }
-  return [item, metric.decide(item, bestOfNTies)];
+  return [item, scoredItem.invalid ? invalidDecision(metric, item, bestOfNTies) : metric.decide(item, bestOfNTies)];
 }
 
 /** A subset's figures: its items' values and ties, its metric's figures (SubsetFigures.statistic: the bootstrap's unit when not the item). */

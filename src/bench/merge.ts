@@ -5,7 +5,7 @@
  * selection, and cover 1..N exactly once.
  */
 import { UserError } from '../errors.js';
-import type { ItemOutcome, PairOutcome, Results } from '../report/schema.js';
+import type { ItemOutcome, Results } from '../report/schema.js';
 import { checkSameData } from '../report/data-fingerprint.js';
 import { loadSubsets, selectSubsets } from '../subsets/load.js';
 import { dataFingerprint, defaultManifestPath, resolveSuite } from '../subsets/manifest.js';
@@ -87,7 +87,7 @@ export function mergeShards(shards: readonly ShardRun[], options: { manifest?: s
   const report = reports.length
     ? mergeSummary(
         reports,
-        subsets.flatMap(({ entry, outcomes }) => outcomes.flatMap((outcome) => ('value' in outcome || outcome.tie_label ? [] : [{ section: entry.section, outcome }]))),
+        subsets.flatMap(({ entry, outcomes }) => outcomes.flatMap((outcome) => (!('value' in outcome) && outcome.tie_label ? [] : [{ section: entry.section, outcome }]))),
       )
     : undefined;
   if (reports.length && !report) warnings.push('scorer_report not merged: the shards\' scores files lack the outputs it needs (written by an older rmbench)');
@@ -131,21 +131,27 @@ export function mergeShards(shards: readonly ShardRun[], options: { manifest?: s
 }
 
 /**
- * The kind's summary of the whole run: the pairs' stored outputs fed in suite order to the
+ * The kind's summary of the whole run: the items' stored outputs fed in suite order to the
  * accumulator the kind rebuilds from the shards' reports (settings such as objectives or tau come
- * from them), so it equals the summary of one unsharded run. Undefined when the kind has no
- * summary or a pair lacks its stored outputs (results of an older rmbench).
+ * from them), so it equals the summary of one unsharded run. A set is fed when it stored outputs
+ * (kinds that summarise sets): a pair kind's pairs to add(), a response kind's responses to
+ * addSet(). Undefined when the kind has no summary or a pair lacks its stored outputs (results of
+ * an older rmbench).
  */
-function mergeSummary(reports: readonly Record<string, unknown>[], pairs: readonly { section: string; outcome: PairOutcome }[]): ScorerReport | undefined {
+function mergeSummary(reports: readonly Record<string, unknown>[], items: readonly { section: string; outcome: ItemOutcome }[]): ScorerReport | undefined {
   const restorer = kindNamed(String(reports[0]?.kind))?.restorer?.(reports);
-  if (!restorer || pairs.some(({ outcome }) => !outcome.chosen_outputs || !outcome.rejected_outputs)) return undefined;
-  for (const { section, outcome } of pairs) {
-    restorer.accumulator.add({
-      subset: outcome.subset,
-      section,
-      chosen: restorer.restore(outcome.chosen_outputs!, outcome.chosen_score),
-      rejected: restorer.restore(outcome.rejected_outputs!, outcome.rejected_score),
-    });
+  if (!restorer || items.some(({ outcome }) => !('value' in outcome) && (!outcome.chosen_outputs || !outcome.rejected_outputs))) return undefined;
+  const { accumulator, restore } = restorer;
+  for (const { section, outcome } of items) {
+    const where = { subset: outcome.subset, section };
+    if (!('value' in outcome)) {
+      accumulator.add({ ...where, chosen: restore(outcome.chosen_outputs!, outcome.chosen_score), rejected: restore(outcome.rejected_outputs!, outcome.rejected_score) });
+    } else if (outcome.pair_outputs) {
+      for (const [ab, ba] of outcome.pair_outputs) accumulator.add({ ...where, chosen: restore(ab, null), rejected: restore(ba, null) });
+    } else if (outcome.chosen_outputs && outcome.rejected_outputs) {
+      const restoreAll = (saved: readonly Record<string, number[]>[], scores: readonly (number | null)[]) => saved.map((s, i) => restore(s, scores[i] ?? null));
+      accumulator.addSet!({ ...where, chosen: restoreAll(outcome.chosen_outputs, outcome.chosen_scores), rejected: restoreAll(outcome.rejected_outputs, outcome.rejected_scores) });
+    }
   }
-  return restorer.accumulator.finish();
+  return accumulator.finish();
 }

@@ -113,6 +113,7 @@ export async function run(options: RunOptions): Promise<RunOutput> {
         const decided = decideSubset(scorer, entry, rows, items.slice(offset, (offset += rows.length)), suite.best_of_n_ties);
         accumulators.get(entry)!.add(rows, decided.outcomes);
         for (const pair of decided.scored) summary!.add(pair);
+        for (const set of decided.sets) summary!.addSet!(set);
         if (options.onOutcomes) options.onOutcomes(decided.outcomes);
         else pairs.push(...decided.outcomes);
       }

@@ -12,6 +12,10 @@
  * rejected, so reruns and shards ask the same questions).
  * Rating: a pair is right iff both ratings are valid and chosen > rejected; equal ratings are a tie
  * and count as wrong (reward-bench's run_judge_ratings does the same).
+ *
+ * `results.judge` reads answers two ways: `invalid`, `ties`, `inconsistent` and `position_a_rate`
+ * count the answers the decisions read (each order of each pair); `requests`, the tokens and the
+ * cost count each distinct request of the run once (src/scorers/kinds/judge.ts).
  */
 import type { JudgeResults } from '../report/schema.js';
 import type { PairVerdict } from './verdict.js';
@@ -63,13 +67,13 @@ export function pairCorrect(pair: JudgedPair): boolean {
   return pair.answers.reduce((sum, answer) => sum + answerScore(answer), 0) > 0;
 }
 
-/** The integer counts behind `results.judge`, summable across subsets and shards. */
+/** The integer counts behind `results.judge` that read answers as used, summable across subsets and shards. */
 export interface JudgeCounts {
-  /** Answers used (each order, each rating), whether sent now or read from the cache. */
-  requests: number;
+  /** Answers the decisions read: each order of each pair (of a set's pairs too), each rating of each item once. */
+  answers: number;
   /** Answers without a valid verdict (no marker, or two different ones). */
   invalid: number;
-  /** Pairwise: answers with [[C]]. Rating: pairs whose two valid ratings are equal. */
+  /** Pairwise: answers with [[C]]. Rating: (chosen, rejected) comparisons of two equal valid ratings. */
   ties: number;
   /**
    * Pairs judged in both orders whose two answers, read relative to the pair (Preference), differ:
@@ -82,8 +86,22 @@ export interface JudgeCounts {
   firstWins: number;
   /** Pairwise answers naming A or B (the denominator of position_a_rate). */
   decisive: number;
+}
+
+/** The distinct requests a run used (sent now or read from the cache, each once however many items read it) and their tokens. */
+export interface RequestTotals {
+  requests: number;
   promptTokens: number;
   completionTokens: number;
+}
+
+export const zeroTotals = (): RequestTotals => ({ requests: 0, promptTokens: 0, completionTokens: 0 });
+
+/** Adds one distinct request's answer to the totals. */
+export function addRequest(totals: RequestTotals, answer: AnswerUsage): void {
+  totals.requests++;
+  totals.promptTokens += answer.promptTokens;
+  totals.completionTokens += answer.completionTokens;
 }
 
 /** `--price-in` / `--price-out`: USD per million prompt / completion tokens. */
@@ -92,11 +110,11 @@ export interface TokenPrices {
   outPerMillion: number;
 }
 
-const zeroCounts = (): JudgeCounts => ({ requests: 0, invalid: 0, ties: 0, inconsistent: 0, firstWins: 0, decisive: 0, promptTokens: 0, completionTokens: 0 });
+const zeroCounts = (): JudgeCounts => ({ answers: 0, invalid: 0, ties: 0, inconsistent: 0, firstWins: 0, decisive: 0 });
 
-/** Judge statistics of a run: add each judged pair, merge subsets or shards, finish into `results.judge`. */
+/** Judge statistics of a run: add each judged pair or rated set, merge subsets or shards, finish into `results.judge`. */
 export class JudgeAccumulator {
-  private constructor(private readonly counts: JudgeCounts) {}
+  private constructor(readonly counts: JudgeCounts) {}
 
   static empty(): JudgeAccumulator {
     return new JudgeAccumulator(zeroCounts());
@@ -105,16 +123,10 @@ export class JudgeAccumulator {
   /** Counts one judged pair and returns whether the judge got it right. */
   add(pair: JudgedPair): boolean {
     const c = this.counts;
-    const answers = pair.mode === 'pairwise' ? pair.answers : [pair.chosen, pair.rejected];
-    for (const answer of answers) {
-      c.requests++;
-      c.promptTokens += answer.promptTokens;
-      c.completionTokens += answer.completionTokens;
-    }
     if (pair.mode === 'rating') {
-      c.invalid += [pair.chosen, pair.rejected].filter((a) => a.rating === null).length;
-      if (pair.chosen.rating !== null && pair.chosen.rating === pair.rejected.rating) c.ties++;
+      this.addRatings([pair.chosen], [pair.rejected]);
     } else {
+      c.answers += pair.answers.length;
       const preferences = pair.answers.map(preference);
       c.invalid += preferences.filter((p) => p === 'invalid').length;
       c.ties += preferences.filter((p) => p === 'tie').length;
@@ -127,23 +139,32 @@ export class JudgeAccumulator {
     return pairCorrect(pair);
   }
 
+  /** Counts one rated item (a pair, or a set): each rating once, and each (chosen, rejected) comparison of equal valid ratings as a tie. */
+  addRatings(chosen: readonly Pick<RatingAnswer, 'rating'>[], rejected: readonly Pick<RatingAnswer, 'rating'>[]): void {
+    const c = this.counts;
+    c.answers += chosen.length + rejected.length;
+    c.invalid += [...chosen, ...rejected].filter((a) => a.rating === null).length;
+    for (const { rating } of chosen) if (rating !== null) c.ties += rejected.filter((r) => r.rating === rating).length;
+  }
+
   /** Adds another accumulator's counts into this one. */
   merge(other: JudgeAccumulator): this {
     for (const key of Object.keys(this.counts) as (keyof JudgeCounts)[]) this.counts[key] += other.counts[key];
     return this;
   }
 
-  finish(prices?: TokenPrices): JudgeResults {
+  /** `results.judge`: these counts with the run's distinct requests and their tokens. */
+  finish(totals: RequestTotals, prices?: TokenPrices): JudgeResults {
     const c = this.counts;
     return {
-      requests: c.requests,
+      requests: totals.requests,
       invalid: c.invalid,
       ties: c.ties,
       inconsistent: c.inconsistent,
       position_a_rate: c.decisive > 0 ? c.firstWins / c.decisive : null,
-      prompt_tokens: c.promptTokens,
-      completion_tokens: c.completionTokens,
-      cost_usd: prices ? (c.promptTokens * prices.inPerMillion + c.completionTokens * prices.outPerMillion) / 1e6 : null,
+      prompt_tokens: totals.promptTokens,
+      completion_tokens: totals.completionTokens,
+      cost_usd: prices ? (totals.promptTokens * prices.inPerMillion + totals.completionTokens * prices.outPerMillion) / 1e6 : null,
     };
   }
 }

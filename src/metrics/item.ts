@@ -3,9 +3,9 @@
  * and its outcome as the scores file records it. Shared by the run (src/bench/evaluate.ts) and the
  * analyses that decide items themselves (audit, probe), so all decide and record alike.
  */
-import type { ItemOutcome, PairOutcome, SetOutcome } from '../report/schema.js';
+import type { BestOfNTies, ItemOutcome, PairOutcome, SetOutcome } from '../report/schema.js';
 import { isSetRow, pairKey, type PairRow, type Row, type SetRow } from '../subsets/types.js';
-import type { Decision, MetricAccumulator, PreferenceItem } from './types.js';
+import type { Decision, Metric, MetricAccumulator, PreferenceItem } from './types.js';
 
 /** The item of a row's responses (chosen first), given a preference between two and each one's own score. */
 export function preferenceItem<T>(chosen: readonly T[], rejected: readonly T[], prefer: (a: T, b: T) => number, score: (response: T) => number | null): PreferenceItem {
@@ -33,6 +33,17 @@ export function itemOutcome(row: Row, item: PreferenceItem, decision: Decision):
     ...(decision.details ? { details: decision.details } : {}),
     ...(decision.tie ? { tie: true as const } : {}),
   };
+}
+
+/**
+ * The decision of an item that reads an invalid output (a judge answer without a verdict, which is
+ * never right): value 0 and every part 0, whatever the metric credits for a tie; not a tie. A
+ * metric that decides from scores gets none here (the invalid response has no score); rb2-ties
+ * reads the missing score itself (rb2-ties.ts).
+ */
+export function invalidDecision(metric: Metric, item: PreferenceItem, bestOfNTies?: BestOfNTies): Decision {
+  const details = metric.needsScores ? undefined : metric.decide(item, bestOfNTies).details;
+  return { value: 0, tie: false, ...(details ? { details: Object.fromEntries(Object.keys(details).map((k) => [k, 0])) } : {}) };
 }
 
 /** The accumulator of a metric whose subset score is the mean of item values and has no parts. */

@@ -15,6 +15,8 @@ export interface TiesGroup {
   promptId: string;
   correct: readonly number[];
   incorrect: readonly number[];
+  /** Some answer has no score (a rating judge's invalid answer): the group is not accurate and its prompt's margins count 0. */
+  invalid?: true;
 }
 
 export interface TiesValue {
@@ -32,14 +34,17 @@ const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 
  * RewardBench 2's Ties score: 0.30 tied accuracy + 0.30 ref accuracy + 0.20 mean(m_tied > d)
  * + 0.20 mean(min(m_ref, m_tied) > d) + 0.01 mean(tanh(min(m_ref, m_tied) / d - 1)), where per
  * prompt m = min(correct) - max(incorrect), d = max(correct) - min(correct) of the tied group,
- * margins taken over prompts with both groups, NaN -> 0. A group is accurate iff m > 0.
+ * margins taken over prompts with both groups, NaN -> 0. A group is accurate iff m > 0. An invalid
+ * group (a judge answer without a score) is not accurate, and a prompt with one keeps its place
+ * in the three margin means with 0 in each (not preferred, not preferred hard, margin term 0).
  */
 export function ties(groups: readonly TiesGroup[]): TiesValue {
   const stats = (g: TiesGroup) => {
+    if (g.invalid) return { accurate: 0, spread: null, margin: Number.NaN, invalid: true };
     const worst = Math.min(...g.correct);
     const best = Math.max(...g.correct);
     const margin = worst - Math.max(...g.incorrect);
-    return { accurate: margin > 0 ? 1 : 0, spread: g.correct.length > 1 ? best - worst : null, margin };
+    return { accurate: margin > 0 ? 1 : 0, spread: g.correct.length > 1 ? best - worst : null, margin, invalid: false };
   };
   const ref = new Map<string, ReturnType<typeof stats>>();
   const tied = new Map<string, ReturnType<typeof stats>>();
@@ -51,6 +56,13 @@ export function ties(groups: readonly TiesGroup[]): TiesValue {
   for (const id of both) {
     const t = tied.get(id)!;
     const r = ref.get(id)!;
+    if (t.invalid || r.invalid) {
+      // Never right: neither correctness term holds, and the margin term is 0 (as reward-bench's NaN -> 0).
+      preferred.push(0);
+      preferredHard.push(0);
+      margins.push(0);
+      continue;
+    }
     // numpy compares with None as an error; a tied group has >= 2 correct answers, so d is defined.
     const d = t.spread ?? 0;
     const hardMargin = Math.min(r.margin, t.margin);
@@ -97,12 +109,12 @@ function groupsAccumulator(): MetricAccumulator {
     add(outcome) {
       if (!('value' in outcome)) return;
       const colon = outcome.id.indexOf(':');
-      groups.push({
-        type: outcome.id.slice(0, colon) as TiesGroup['type'],
-        promptId: outcome.id.slice(colon + 1),
-        correct: outcome.chosen_scores.map(Number),
-        incorrect: outcome.rejected_scores.map(Number),
-      });
+      const scored = (scores: readonly (number | null)[]) => scores.filter((s) => s !== null);
+      const correct = scored(outcome.chosen_scores);
+      const incorrect = scored(outcome.rejected_scores);
+      // A missing score reaches here only from an invalid answer (the run refuses scorers without scores).
+      const invalid = correct.length < outcome.chosen_scores.length || incorrect.length < outcome.rejected_scores.length;
+      groups.push({ type: outcome.id.slice(0, colon) as TiesGroup['type'], promptId: outcome.id.slice(colon + 1), correct, incorrect, ...(invalid ? { invalid: true as const } : {}) });
     },
     finish() {
       const { score, ...terms } = ties(groups);

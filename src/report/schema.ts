@@ -46,6 +46,11 @@ export interface SetOutcome {
   details?: Record<string, number>;
   /** Present when some decision in the item was an exact tie of preferences. */
   tie?: true;
+  /** Kinds whose scorer_report counts sets (a rating judge): each response's outputs, so shards can be merged. */
+  chosen_outputs?: Record<string, number[]>[];
+  rejected_outputs?: Record<string, number[]>[];
+  /** Pair kinds whose scorer_report counts sets (a pairwise judge): per (chosen c, rejected r), row-major, its two orders' outputs (c first, r first). */
+  pair_outputs?: [Record<string, number[]>, Record<string, number[]>][];
 }
 
 export type ItemOutcome = PairOutcome | SetOutcome;
@@ -317,6 +322,8 @@ export const ResultsSchema = z
     for (const name of Object.keys(r.sections)) if (!used.has(name)) ctx.addIssue({ code: 'custom', path: ['sections', name], message: 'no subset belongs to this section' });
   }) satisfies z.ZodType<Results>;
 
+const savedOutputs = z.record(z.string(), z.array(z.number()));
+
 const keyOfItem = { message: 'key is not subset/id', path: ['key'] };
 
 const PairOutcomeSchema = z
@@ -345,6 +352,9 @@ const SetOutcomeSchema = z
     value: fraction,
     details: numbers.optional(),
     tie: z.literal(true).optional(),
+    chosen_outputs: z.array(savedOutputs).optional(),
+    rejected_outputs: z.array(savedOutputs).optional(),
+    pair_outputs: z.array(z.tuple([savedOutputs, savedOutputs])).optional(),
   })
   .refine((o) => o.key === `${o.subset}/${o.id}`, keyOfItem) satisfies z.ZodType<SetOutcome>;
 

@@ -18,6 +18,8 @@ export interface RunnerOptions {
 export class Runner<U> {
   readonly stats: ScorerStats = emptyStats();
   private readonly caches = new Map<string, ScoreCache>();
+  /** With backend.rememberOutputs: the outputs of every text met so far (run or cached), by text key. */
+  private readonly remembered = new Map<string, OutputRow>();
 
   constructor(
     readonly backend: Backend<U>,
@@ -52,6 +54,9 @@ export class Runner<U> {
     const units: U[] = [];
     /** Per unit: the hashes of the texts it stands for (to fill the cache). */
     const unitTexts: string[][] = [];
+    /** Per unit: the text keys it stands for (to remember). */
+    const unitTextKeys: string[][] = [];
+    const remember = backend.rememberOutputs === true;
     let cachedTexts = 0;
     const textOf = inputs.map((input) => {
       const textKey = backend.textKey(input);
@@ -59,9 +64,15 @@ export class Runner<U> {
       if (t !== undefined) return t;
       t = textIndex.size;
       textIndex.set(textKey, t);
+      const kept = this.remembered.get(textKey);
+      if (kept) {
+        textSource.push(kept);
+        return t;
+      }
       const hash = cache ? sha256Hex(textKey) : '';
       const cached = cache?.get(hash);
       if (cached) {
+        if (remember) this.remembered.set(textKey, cached);
         textSource.push(cached);
         cachedTexts++;
         return t;
@@ -74,19 +85,21 @@ export class Runner<U> {
         unitIndex.set(key, u);
         units.push(unit);
         unitTexts.push([]);
+        unitTextKeys.push([]);
       }
       unitTexts[u]!.push(hash);
+      if (remember) unitTextKeys[u]!.push(textKey);
       textSource.push(u);
       return t;
     });
-    return { units, unitTexts, textOf, textSource, uniqueTexts: textIndex.size, cachedTexts };
+    return { units, unitTexts, unitTextKeys, textOf, textSource, uniqueTexts: textIndex.size, cachedTexts };
   }
 
   /** The named outputs for every input, one row per input, in order. */
   async run(inputs: readonly ScoreInput[], outputs: readonly string[], onProgress?: (done: number, total: number) => void): Promise<OutputRow[]> {
     const t0 = performance.now();
     const cache = this.cacheFor(outputs);
-    const { units, unitTexts, textOf, textSource, uniqueTexts, cachedTexts } = this.encode(inputs, cache);
+    const { units, unitTexts, unitTextKeys, textOf, textSource, uniqueTexts, cachedTexts } = this.encode(inputs, cache);
     const stats = this.stats;
     stats.tokenizeMs += performance.now() - t0;
     stats.responses += inputs.length;
@@ -109,6 +122,7 @@ export class Runner<U> {
       stats.paddedTokens += result.paddedTokens;
       stats.batches += 1;
       batch.forEach((u, b) => (rows[u] = result.rows[b]!));
+      for (const u of batch) for (const textKey of unitTextKeys[u]!) this.remembered.set(textKey, rows[u]!);
       // Written after every batch: a run killed now resumes from here.
       cache?.put(batch.flatMap((u) => unitTexts[u]!.map((hash) => [hash, rows[u]!] as const)));
       done += batch.length;

@@ -29,6 +29,7 @@ function lazyAccumulator<O extends ResponseOutputs>(make: () => SummaryAccumulat
   let made: SummaryAccumulator<O> | undefined;
   return {
     add: (pair) => (made ??= make()).add(pair),
+    addSet: (set) => (made ??= make()).addSet?.(set),
     finish: () => (made ??= make()).finish(),
   };
 }
@@ -50,6 +51,7 @@ export async function openKind<O extends ResponseOutputs>(kind: Kind<O>, backend
     stats: runner.stats,
     ...(run.summary ? { summary: () => lazyAccumulator(run.summary!) } : {}),
     ...(run.saveOutputs ? { saveOutputs: run.saveOutputs } : {}),
+    ...(run.summarisesSets ? { summarisesSets: true as const } : {}),
     dispose: () => runner.dispose(),
   };
   const outputs = async (inputs: readonly ScoreInput[], onProgress: Progress) => (await runner.run(inputs, read, onProgress)).map((row, i) => run.read(row, i));
@@ -72,7 +74,8 @@ function responseScorer<O extends ResponseOutputs>(
       return items.map((item): ScoredItem<O> => {
         const chosen = all.slice(at, (at += item.chosen.length));
         const rejected = all.slice(at, (at += item.rejected.length));
-        return { chosen, rejected, matrix: chosen.map((c) => rejected.map((r) => run.prefer(c, r))) };
+        const invalid = run.isInvalid && [...chosen, ...rejected].some(run.isInvalid);
+        return { chosen, rejected, matrix: chosen.map((c) => rejected.map((r) => run.prefer(c, r))), ...(invalid ? { invalid: true as const } : {}) };
       });
     },
   };
@@ -105,22 +108,26 @@ function pairScorer<O extends ResponseOutputs>(
         ),
       );
       const all = await outputs(inputs, onProgress);
-      return plan.map((rows) => {
+      const none = () => ({}) as O;
+      const pick = (i: number | undefined) => (i === undefined ? none() : all[i]!);
+      return plan.map((rows): ScoredItem<O> => {
+        let invalid = false;
         const matrix = rows.map((cols) =>
           cols.map(({ ab, ba }) => {
-            if (ab !== undefined) return run.prefer(all[ab]!, ba === undefined ? undefined : all[ba]);
             // Judged with the rejected response first only: the preference of chosen is minus that of rejected.
-            return -run.prefer(all[ba!]!, undefined);
+            const preference = ab !== undefined ? run.prefer(all[ab]!, ba === undefined ? undefined : all[ba]) : -run.prefer(all[ba!]!, undefined);
+            // An invalid output makes the pair wrong where it leaves no preference (JudgeBench: it scores 0, the other order may still win).
+            if (preference === 0 && run.isInvalid && [ab, ba].some((i) => i !== undefined && run.isInvalid!(all[i]!))) invalid = true;
+            return preference;
           }),
         );
+        const flags = invalid ? { invalid: true as const } : {};
         // No per-response outputs. A pair's slots carry its orders' outputs instead, for the kind's
         // summary ({} for an order not judged).
-        const none = () => ({}) as O;
-        const pick = (i: number | undefined) => (i === undefined ? none() : all[i]!);
         const pair = rows.length === 1 && rows[0]!.length === 1 ? rows[0]![0]! : undefined;
-        return pair
-          ? { chosen: [pick(pair.ab)], rejected: [pick(pair.ba)], matrix }
-          : { chosen: rows.map(none), rejected: rows[0]!.map(none), matrix };
+        if (pair) return { chosen: [pick(pair.ab)], rejected: [pick(pair.ba)], matrix, ...flags };
+        const pairs = rows.flatMap((cols) => cols.map(({ ab, ba }) => ({ chosen: pick(ab), rejected: pick(ba) })));
+        return { chosen: rows.map(none), rejected: rows[0]!.map(none), matrix, pairs, ...flags };
       });
     },
   };

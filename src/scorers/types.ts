@@ -41,10 +41,7 @@ export interface ItemInput {
 /** Raw outputs for one input: output name -> that input's values. */
 export type OutputRow = Record<string, Float32Array>;
 
-/**
- * What a kind makes of one response. Kinds with a per-response reward (Bradley-Terry, ArmoRM, the
- * length baseline) set `score`; general-preference models, which only score pairs, leave it out.
- */
+/** What a kind makes of one response: `score` for a per-response reward (Bradley-Terry, ArmoRM, length); pair-only models leave it out. */
 export interface ResponseOutputs {
   score?: number;
 }
@@ -55,6 +52,10 @@ export interface ScoredItem<O extends ResponseOutputs = ResponseOutputs> {
   rejected: O[];
   /** matrix[c][r] > 0: chosen c is preferred over rejected r; < 0 the reverse; 0 a tie. */
   matrix: number[][];
+  /** Pair kinds' sets: per (c, r), row-major, its orders' outputs as a pair item holds them in chosen/rejected. */
+  pairs?: { chosen: O; rejected: O }[];
+  /** The decision reads an invalid output (a judge answer without a verdict): the item is wrong, scores may be missing. */
+  invalid?: true;
 }
 
 /** A decided pair with both responses' outputs, for kind-specific summaries. */
@@ -63,6 +64,14 @@ export interface ScoredPair<O extends ResponseOutputs = ResponseOutputs> {
   section: string;
   chosen: O;
   rejected: O;
+}
+
+/** A decided response set with each response's outputs, for summaries that count sets (a rating judge). */
+export interface ScoredSet<O extends ResponseOutputs = ResponseOutputs> {
+  subset: string;
+  section: string;
+  chosen: O[];
+  rejected: O[];
 }
 
 /** A response's outputs as stored in the scores file (float32 values are exact as JSON numbers). */
@@ -78,12 +87,11 @@ export interface ScorerReport {
   results?: Record<string, unknown>;
 }
 
-/**
- * A kind's summary, fed decided pairs one at a time in suite order (window after window, shard
- * after shard), so a run never holds every pair's outputs.
- */
+/** A kind's summary, fed decided pairs one at a time in suite order (window after window, shard after shard): it never holds them all. */
 export interface SummaryAccumulator<O extends ResponseOutputs = ResponseOutputs> {
   add(pair: ScoredPair<O>): void;
+  /** With Scorer.summarisesSets, a response kind's response sets (a pair kind's sets come to add() per pair). */
+  addSet?(set: ScoredSet<O>): void;
   finish(): ScorerReport;
 }
 
@@ -122,19 +130,18 @@ export interface ScorerInfo {
 export interface Scorer<O extends ResponseOutputs = ResponseOutputs> {
   readonly info: ScorerInfo;
   readonly stats: ScorerStats;
-  /**
-   * Decides items: one ScoredItem per input, in order. Identical inputs get identical outputs,
-   * whatever the batch they fall in. onProgress reports model inputs done out of the total.
-   */
+  /** Decides items: one ScoredItem per input, in order; identical inputs, identical outputs whatever the batch. onProgress: model inputs done, total. */
   scoreItems(items: readonly ItemInput[], onProgress?: (done: number, total: number) => void): Promise<ScoredItem<O>[]>;
   /** A fresh summary accumulator, when the kind has a summary. */
   summary?(): SummaryAccumulator<O>;
   /** With summary: the outputs it reads, stored in the scores file so `rmbench merge` rebuilds it. */
   saveOutputs?(outputs: O): SavedOutputs;
+  /** The summary counts response sets too (KindRunBase.summarisesSets); otherwise it reads pair rows only. */
+  readonly summarisesSets?: true;
   dispose(): Promise<void>;
 }
 
-/** A scorer whose kind scores each response on its own (every kind but pairwise judges). */
+/** A scorer whose kind scores each response on its own (every kind but the pair kinds: the local pairwise model, the pairwise judge). */
 export interface ResponseScorer<O extends ResponseOutputs = ResponseOutputs> extends Scorer<O> {
   /** One output record per input, in input order. */
   scoreResponses(inputs: readonly ResponseInput[], onProgress?: (done: number, total: number) => void): Promise<O[]>;
@@ -166,7 +173,7 @@ export interface OutputRequest {
  * input, unitKey() to run identical model inputs once, plan() to batch, runBatch() per batch.
  */
 export interface Backend<U = unknown> {
-  /** Engine name recorded in the results ("onnx", "kserve", "vllm", "tei", "builtin"). */
+  /** Engine name recorded in the results ("onnx", "kserve", "vllm", "tei", "builtin", "openai", "causal-lm"). */
   readonly engine: string;
   /** Model name, path or URL, weights' sha256, and the config entries that affect outputs. */
   readonly info: Omit<ScorerInfo, 'kind'>;
@@ -174,15 +181,14 @@ export interface Backend<U = unknown> {
   readonly where: string;
   /** Batches in flight at once. */
   readonly concurrency: number;
+  /** The runner keeps every text's outputs across windows: none is run or counted twice in a run (a chat judge: paid requests, a dry run). */
+  readonly rememberOutputs?: boolean;
   /** The raw output that holds a kind's output named `configured` (text engines have one, "values"). */
   outputName(configured: string): string;
   hasOutput(name: string): boolean;
   /** Checks the outputs before scoring (present, one row per input, padding); returns those to read. */
   prepare(outputs: OutputRequest): Promise<string[]>;
-  /**
-   * The formatted text(s) an input becomes: inputs with equal keys have equal outputs. A backend
-   * that cannot judge pairs (or single responses) throws a UserError saying so.
-   */
+  /** The formatted text(s) an input becomes (equal keys, equal outputs); a UserError for an input shape the backend cannot judge. */
   textKey(input: ScoreInput): string;
   /** The model input for an input (e.g. its token ids); throws a UserError for an unusable one. */
   encode(input: ScoreInput, textKey: string): U;
@@ -223,12 +229,13 @@ interface KindRunBase<O extends ResponseOutputs> {
   config: Record<string, unknown>;
   /** The kind's outputs for one input (a response, or an ordered pair) from its raw outputs. */
   read(row: OutputRow, index: number): O;
-  /**
-   * A fresh summary accumulator. Pair kinds' ScoredPair holds the outputs of the two orders
-   * (chosen first as `chosen`, rejected first as `rejected`, absent when one order is judged).
-   */
+  /** A fresh summary accumulator. A pair kind's ScoredPair holds its orders' outputs (`chosen`: chosen first; {} for an order not judged). */
   summary?(): SummaryAccumulator<O>;
   saveOutputs?(outputs: O): SavedOutputs;
+  /** The summary counts response sets too: a pair kind's pairs of each set, a response kind's addSet(). */
+  summarisesSets?: true;
+  /** Whether one input's outputs are invalid (a judge answer without a verdict): ScoredItem.invalid. */
+  isInvalid?(outputs: O): boolean;
 }
 
 /** A kind that reads one response at a time and compares two responses' outputs. */
@@ -237,10 +244,7 @@ export interface ResponseKindRun<O extends ResponseOutputs> extends KindRunBase<
   prefer(a: O, b: O): number;
 }
 
-/**
- * A kind that judges two responses together: the backend sees prompt + A + B in one input, and
- * prefer(ab, ba) is the preference of A over B from the outputs of the orders judged.
- */
+/** A kind that judges two responses together (prompt + A + B in one input); prefer(ab, ba): A over B from the orders judged. */
 export interface PairKindRun<O extends ResponseOutputs> extends KindRunBase<O> {
   unit: 'pair';
   /** 2: each pair is judged as (A, B) and (B, A); 1: in one order, the chosen response's place seeded per item. */
@@ -275,10 +279,7 @@ export interface Kind<O extends ResponseOutputs = ResponseOutputs> {
   restorer?(reports: readonly Record<string, unknown>[]): SummaryRestorer<O>;
   /** The rmbench field that names its outputs, for messages ("rmbench.output", "rmbench.outputs"). */
   readonly outputsField: string;
-  /**
-   * What `rmbench inspect` says about a graph for this kind: problems with the declared outputs
-   * (width: values per response an output declares, null when unknown) and notes.
-   */
+  /** What `rmbench inspect` says of a graph for this kind: problems with the declared outputs (width: values per response, null if unknown), notes. */
   inspect?(block: RmbenchBlock, graph: { width(name: string): number | null; promptInputs: boolean }): { notes: string[]; problems: string[] };
 }
 

@@ -11,10 +11,14 @@
  * Outputs per answer: JUDGE_OUTPUTS (src/judge/verdict.ts): the verdict (pairwise) or the rating,
  * whether it is valid, and the server's token usage.
  *
+ * The runner keeps every answer for the whole run (rememberOutputs), so a request met again in a
+ * later window is neither sent nor counted again.
+ *
  * A dry run (--dry-run) sends no request: each request it would send is answered with NaN outputs,
  * which the score cache never keeps and the judge kind reads as invalid, and its batch reports an
  * estimate of its prompt tokens (ceil(characters of the rendered messages / 4)) as its tokens, so the
- * run's stats give the requests to send (unique_inputs) and that estimate (real_tokens).
+ * run's stats give the distinct requests to send across all windows (unique_inputs) and that
+ * estimate (real_tokens).
  */
 import { UserError } from '../../errors.js';
 import { cacheKey, sha256Hex } from '../cache.js';
@@ -50,6 +54,7 @@ export class OpenAiJudgeBackend implements Backend<ChatRequest> {
   readonly info: Backend['info'];
   readonly where: string;
   readonly concurrency: number;
+  readonly rememberOutputs = true;
 
   constructor(
     private readonly chat: ChatBackend,
