@@ -45,13 +45,15 @@ function judgeRun(server: OpenAiServer, manifest: string, scorer: RunOptions['sc
 const values = (pairs: readonly ItemOutcome[]) => pairs.map((p) => (p as SetOutcome).value);
 
 describe('a judge on best-of-n sets', () => {
-  it('pairwise: every pair of every set in results.judge; an invalid answer makes its item wrong, a real tie keeps the shared credit', async () => {
+  it('pairwise: every pair of every set in results.judge; an invalid answer makes its item wrong, and so does a tie (issue 14: ties count wrong)', async () => {
     const server = await judgeServer();
     const { results, pairs } = await judgeRun(server, writeMixedSuite(tempDir(), SUITE, [{ name: 'bon', metric: 'best-of-n', rows: BON }]));
     // b3's pair with "invalid b3" has no verdict in either order: wrong (it was 1/2 under "shared").
-    // b4: every pair [[C]] twice: 1/(1+3). b5's 4 requests were b1's.
-    expect(values(pairs)).toEqual([1, 0, 0, 0.25, 1]);
-    expect(results.subsets.bon!.accuracy).toBe(2.25 / 5);
+    // b4: every pair [[C]] twice: a tie, wrong for a judge (the suite's "shared" would give 1/(1+3)).
+    // b5's 4 requests were b1's.
+    expect(values(pairs)).toEqual([1, 0, 0, 0, 1]);
+    expect(results.subsets.bon!.accuracy).toBe(2 / 5);
+    expect(results.best_of_n_ties).toBe('wrong');
     expect(server.posts()).toBe(24);
     // Answers used 28 (4 x 3 x 2 + 2 x 2); invalid: b3's 2; ties: b4's 6 [[C]]; inconsistent: b2's (meh, bad) pairs
     // ([[B]] in both orders); A named: b1 3, b2 1, b3 2, b5 2 = 8 of 28 - 2 - 6 = 20 decisive.
@@ -64,11 +66,11 @@ describe('a judge on best-of-n sets', () => {
     expect(b3.pair_outputs![0]!.map((o) => o.verdict)).toEqual([[1], [-1]]);
   }, 20_000);
 
-  it('rating: each response of a set counted once; an invalid rating makes its item wrong, equal ratings keep the shared credit', async () => {
+  it('rating: each response of a set counted once; an invalid rating makes its item wrong, and so do equal ratings', async () => {
     const server = await judgeServer();
     const { results, pairs } = await judgeRun(server, writeMixedSuite(tempDir(), SUITE, [{ name: 'bon', metric: 'best-of-n', rows: BON }]), { judge: 'rating' });
-    // b1 8 > 3, 3, 4; b2 4 < 8; b3 "invalid b3" unrated: wrong (was 1/2); b4 5 = 5 > 3, 3: 1/2; b5 = b1.
-    expect(values(pairs)).toEqual([1, 0, 0, 0.5, 1]);
+    // b1 8 > 3, 3, 4; b2 4 < 8; b3 "invalid b3" unrated: wrong (was 1/2); b4 5 = 5 > 3, 3: a tie, wrong; b5 = b1.
+    expect(values(pairs)).toEqual([1, 0, 0, 0, 1]);
     expect(server.posts()).toBe(16);
     expect(results.judge).toEqual({ requests: 16, invalid: 1, ties: 1, inconsistent: 0, position_a_rate: null, prompt_tokens: 1600, completion_tokens: 160, cost_usd: null });
     expect(results.scorer_report).toMatchObject({ totals: { answers: 19 }, by_subset: { bon: { answers: 19, invalid: 1, ties: 1 } } });

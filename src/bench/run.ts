@@ -61,9 +61,9 @@ export function computeFigures(suite: Suite, summaries: readonly SubsetSummary[]
 }
 
 /** The suite's scoring notes a run records: the best-of-n tie rule (when it has such subsets) and its overall note. */
-export function suiteScoring(suite: Suite, entries: readonly SubsetEntry[]): Pick<Results, 'best_of_n_ties' | 'overall_note'> {
+export function suiteScoring(suite: Suite, entries: readonly SubsetEntry[], bestOfNTies = suite.best_of_n_ties): Pick<Results, 'best_of_n_ties' | 'overall_note'> {
   return {
-    ...(entries.some((e) => metricOf(e.metric).readsBestOfNTies) ? { best_of_n_ties: suite.best_of_n_ties ?? 'shared' } : {}),
+    ...(entries.some((e) => metricOf(e.metric).readsBestOfNTies) ? { best_of_n_ties: bestOfNTies ?? 'shared' } : {}),
     ...(suite.overall_note ? { overall_note: suite.overall_note } : {}),
   };
 }
@@ -95,6 +95,8 @@ export async function run(options: RunOptions): Promise<RunOutput> {
   if (totalItems === 0) throw new UserError(`shard ${options.shard?.index}/${options.shard?.count} of this selection has no items`);
 
   const scorer: Scorer = await createScorer(options.model, { ...options.scorer, cacheDir: options.cacheDir, onWarning });
+  // A judge's tie (equal ratings, [[C]]) is wrong on best-of-n items too; the results record the rule used.
+  const bestOfNTies = scorer.tiesWrong ? 'wrong' : suite.best_of_n_ties;
   const loaded = performance.now();
   try {
     const accumulators = new Map([...selected.keys()].map((entry) => [entry, new SubsetAccumulator(entry)]));
@@ -110,7 +112,7 @@ export async function run(options: RunOptions): Promise<RunOutput> {
       const items = await scorer.scoreItems(inputs, (d, t) => options.onProgress?.(done + Math.floor((windowSize * d) / Math.max(t, 1)), totalItems));
       let offset = 0;
       for (const { entry, rows } of window) {
-        const decided = decideSubset(scorer, entry, rows, items.slice(offset, (offset += rows.length)), suite.best_of_n_ties);
+        const decided = decideSubset(scorer, entry, rows, items.slice(offset, (offset += rows.length)), bestOfNTies);
         accumulators.get(entry)!.add(rows, decided.outcomes);
         for (const pair of decided.scored) summary!.add(pair);
         for (const set of decided.sets) summary!.addSet!(set);
@@ -175,7 +177,7 @@ export async function run(options: RunOptions): Promise<RunOutput> {
       },
       ...(report ? { scorer_report: report.json, ...report.results } : {}),
       data_fingerprint: dataFingerprint(entries),
-      ...suiteScoring(suite, [...selected.keys()]),
+      ...suiteScoring(suite, [...selected.keys()], bestOfNTies),
       warnings,
     };
     return { results, pairs, report: report?.text ?? [] };

@@ -52,6 +52,7 @@ export async function openKind<O extends ResponseOutputs>(kind: Kind<O>, backend
     ...(run.summary ? { summary: () => lazyAccumulator(run.summary!) } : {}),
     ...(run.saveOutputs ? { saveOutputs: run.saveOutputs } : {}),
     ...(run.summarisesSets ? { summarisesSets: true as const } : {}),
+    ...(run.tiesWrong ? { tiesWrong: true as const } : {}),
     dispose: () => runner.dispose(),
   };
   const outputs = async (inputs: readonly ScoreInput[], onProgress: Progress) => (await runner.run(inputs, read, onProgress)).map((row, i) => run.read(row, i));

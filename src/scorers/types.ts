@@ -138,6 +138,8 @@ export interface Scorer<O extends ResponseOutputs = ResponseOutputs> {
   saveOutputs?(outputs: O): SavedOutputs;
   /** The summary counts response sets too (KindRunBase.summarisesSets); otherwise it reads pair rows only. */
   readonly summarisesSets?: true;
+  /** An exact tie of its preferences is wrong whatever the suite's best-of-n rule (KindRunBase.tiesWrong). */
+  readonly tiesWrong?: true;
   dispose(): Promise<void>;
 }
 
@@ -236,6 +238,8 @@ interface KindRunBase<O extends ResponseOutputs> {
   summarisesSets?: true;
   /** Whether one input's outputs are invalid (a judge answer without a verdict): ScoredItem.invalid. */
   isInvalid?(outputs: O): boolean;
+  /** Ties are wrong on best-of-n items too (a judge's [[C]] or equal ratings), not shared by the suite's rule. */
+  tiesWrong?: true;
 }
 
 /** A kind that reads one response at a time and compares two responses' outputs. */

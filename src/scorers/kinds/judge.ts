@@ -191,6 +191,7 @@ export const judge: Kind<JudgeOutputs> = {
       summary: () => new JudgeKindSummary(settings),
       saveOutputs: saveAnswer,
       summarisesSets: true as const,
+      tiesWrong: true as const,
       isInvalid: (o: JudgeOutputs) => isAnswer(o) && (mode === 'pairwise' ? !o.verdict : o.rating === null),
     };
     return mode === 'pairwise' ? { ...common, unit: 'pair', orders, prefer: preferPair } : { ...common, unit: 'response', prefer: preferRating };
