@@ -25,7 +25,8 @@ import { cacheKey } from '../cache.js';
 import { hashModelFiles, hashTokenizerFiles, KIND_OUTPUTS, readModelFolder, type ModelFolder, type RmbenchBlock } from '../model-folder.js';
 import type { ScorerOptions } from '../options.js';
 import { loadTextSetup } from '../text-setup.js';
-import { singleResponse, type Backend, type BackendContext, type BatchResult, type OutputRequest, type OutputRow, type ScoreInput } from '../types.js';
+import type { Backend, BackendContext, BatchResult, OutputRow } from '../types.js';
+import { DpoInputs } from './dpo-inputs.js';
 
 export const DEFAULT_BETA = 0.1;
 /** Version of the pinned DPO token definition (src/dpo/tokens.ts), in the cache key: bump when it changes. */
@@ -89,23 +90,24 @@ export async function openCausalLmBackend(folder: ModelFolder, options: ScorerOp
   }
 }
 
-export class CausalLmBackend implements Backend<DpoSequence> {
+export class CausalLmBackend extends DpoInputs implements Backend<DpoSequence> {
   readonly engine = 'onnx';
   readonly info: Backend['info'];
   readonly where: string;
   readonly concurrency = 1;
-  private readonly outputs: string[];
+  protected readonly outputs: string[];
   /** Padded tokens per batch that keep every model's logits within the budget. */
   private readonly tokenBudget: number;
   private tokenizerHash: string | undefined;
 
   constructor(
-    readonly tokens: DpoTokenizer,
+    tokens: DpoTokenizer,
     /** The policy, then the reference when there is one. */
     private readonly models: readonly CausalLm[],
     options: ScorerOptions,
     context: BackendContext,
   ) {
+    super(tokens);
     const [policy, reference] = models as [CausalLm, CausalLm | undefined];
     this.where = policy.folder.onnxPath;
     const tokenizerVocab = tokens.setup.tokenizer.vocabularySize;
@@ -155,32 +157,6 @@ export class CausalLmBackend implements Backend<DpoSequence> {
 
   outputName(configured: string): string {
     return configured;
-  }
-
-  hasOutput(name: string): boolean {
-    return this.outputs.includes(name);
-  }
-
-  async prepare(request: OutputRequest): Promise<string[]> {
-    const missing = request.required.filter((n) => !this.hasOutput(n));
-    if (missing.length) throw new UserError(`${this.where}: no output ${missing.join(', ')} (this causal LM computes ${this.outputs.join(', ')}); ${request.hint ?? ''}`.replace(/; $/, ''));
-    return [...request.required, ...(request.optional ?? []).filter((n) => this.hasOutput(n))];
-  }
-
-  /** prompt_text and the rest of full_text, as JSON (any characters may occur in either). */
-  textKey(input: ScoreInput): string {
-    const { prompt, response } = singleResponse(input, this.where);
-    const { promptText, responseText } = this.tokens.texts(prompt, response);
-    return JSON.stringify([promptText, responseText]);
-  }
-
-  encode(_input: ScoreInput, textKey: string): DpoSequence {
-    const [promptText, responseText] = JSON.parse(textKey) as [string, string];
-    return this.tokens.sequenceOfTexts(promptText, responseText);
-  }
-
-  unitKey(sequence: DpoSequence): string {
-    return `${sequence.responseStart}|${sequence.ids.join(',')}`;
   }
 
   plan(sequences: readonly DpoSequence[]): number[][] {

@@ -16,7 +16,8 @@ import { cacheKey } from '../cache.js';
 import { hashTokenizerFiles, KIND_OUTPUTS, type ModelFolder, type RmbenchBlock } from '../model-folder.js';
 import { REMOTE_DEFAULTS, type ScorerOptions } from '../options.js';
 import { loadTextSetup } from '../text-setup.js';
-import { singleResponse, type Backend, type BackendContext, type BatchResult, type OutputRequest, type OutputRow, type ScoreInput } from '../types.js';
+import type { Backend, BackendContext, BatchResult, OutputRow } from '../types.js';
+import { DpoInputs } from './dpo-inputs.js';
 import { DEFAULT_BETA } from './causal-lm.js';
 import { readTokenizerFolder } from './folder.js';
 import { malformed, type HttpClient } from './http.js';
@@ -92,23 +93,24 @@ function remoteDpoSettings(folder: ModelFolder, options: ScorerOptions): { refer
   return { reference: options.reference, beta: options.beta ?? folder.rmbench.beta ?? DEFAULT_BETA };
 }
 
-export class VllmLogprobBackend implements Backend<DpoSequence> {
+export class VllmLogprobBackend extends DpoInputs implements Backend<DpoSequence> {
   readonly engine = 'vllm';
   readonly info: Backend['info'];
   readonly where: string;
   readonly concurrency: number;
-  private readonly outputs: string[];
+  protected readonly outputs: string[];
   private readonly textConfig: Record<string, unknown>;
   private readonly tokenizerHash: string;
 
   constructor(
-    readonly tokens: DpoTokenizer,
+    tokens: DpoTokenizer,
     folder: ModelFolder,
     /** The policy, then the reference when there is one. */
     private readonly servers: readonly VllmLogprobServer[],
     private readonly sequencesPerRequest: number,
     context: BackendContext,
   ) {
+    super(tokens);
     const [policy, reference] = servers as [VllmLogprobServer, VllmLogprobServer | undefined];
     this.where = policy.target.spec;
     this.concurrency = policy.http.settings.concurrency;
@@ -141,32 +143,6 @@ export class VllmLogprobBackend implements Backend<DpoSequence> {
 
   outputName(configured: string): string {
     return configured;
-  }
-
-  hasOutput(name: string): boolean {
-    return this.outputs.includes(name);
-  }
-
-  async prepare(request: OutputRequest): Promise<string[]> {
-    const missing = request.required.filter((n) => !this.hasOutput(n));
-    if (missing.length) throw new UserError(`${this.where}: no output ${missing.join(', ')} (this backend computes ${this.outputs.join(', ')}); ${request.hint ?? ''}`.replace(/; $/, ''));
-    return [...request.required, ...(request.optional ?? []).filter((n) => this.hasOutput(n))];
-  }
-
-  /** prompt_text and the rest of full_text, as JSON (as the local backend keys them). */
-  textKey(input: ScoreInput): string {
-    const { prompt, response } = singleResponse(input, this.where);
-    const { promptText, responseText } = this.tokens.texts(prompt, response);
-    return JSON.stringify([promptText, responseText]);
-  }
-
-  encode(_input: ScoreInput, textKey: string): DpoSequence {
-    const [promptText, responseText] = JSON.parse(textKey) as [string, string];
-    return this.tokens.sequenceOfTexts(promptText, responseText);
-  }
-
-  unitKey(sequence: DpoSequence): string {
-    return `${sequence.responseStart}|${sequence.ids.join(',')}`;
   }
 
   /** In order, sequencesPerRequest at a time (one request per server per batch). */
