@@ -8,22 +8,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PairOutcome, Results } from '../src/report/schema.js';
-import { judgeReply, responsesOf, SUITE, USAGE, writeBestOfNSuite, writeJudgeSuite } from './helpers/judge-suite.js';
-import { openAiServer, type OpenAiServer } from './helpers/openai-server.js';
+import { judgeServers, responsesOf, SUITE, USAGE, writeBestOfNSuite, writeJudgeSuite } from './helpers/judge-suite.js';
+import type { OpenAiServer } from './helpers/openai-server.js';
 import { rmbenchAsync } from './helpers/remote.js';
 import { tempDir } from './helpers/suite.js';
 
-const servers: OpenAiServer[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-});
-async function judgeServer(): Promise<OpenAiServer> {
-  const server = await openAiServer({ flavour: 'vllm', models: ['judge/model-1'], reply: judgeReply });
-  servers.push(server);
-  return server;
-}
+const judgeServer = judgeServers();
 
 /** Runs the judge on a suite in `dir`; returns the CLI result and the results file (when written). */
 async function runJudge(server: OpenAiServer, dir: string, manifest: string, args: string[] = [], out = join(dir, 'results.json')) {

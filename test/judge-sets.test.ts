@@ -7,26 +7,18 @@
  * across windows (dry run too), and shards merge to the unsharded results.judge. Every expected
  * figure is worked out by hand from the judge's script.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mergeShards } from '../src/bench/merge.js';
 import { run, type RunOptions } from '../src/bench/run.js';
 import type { ItemOutcome, Results, SetOutcome } from '../src/report/schema.js';
 import type { Row } from '../src/subsets/types.js';
-import { judgeReply } from './helpers/judge-suite.js';
+import { judgeServers } from './helpers/judge-suite.js';
 import { writeMixedSuite } from './helpers/mixed-suite.js';
-import { openAiServer, type OpenAiServer } from './helpers/openai-server.js';
+import type { OpenAiServer } from './helpers/openai-server.js';
 import { tempDir } from './helpers/suite.js';
 
 const SUITE = 'sets';
-const servers: OpenAiServer[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-});
-async function judgeServer(): Promise<OpenAiServer> {
-  const server = await openAiServer({ flavour: 'vllm', models: ['judge/model-1'], reply: judgeReply });
-  servers.push(server);
-  return server;
-}
+const judgeServer = judgeServers();
 
 const set = (id: string, prompt: string, chosen: string[], rejected: string[]): Row => ({ id, subset: 'bon', prompt, chosen, rejected });
 /** b1 right; b2 wrong; b3 has an invalid answer; b4 real ties ([[C]], equal ratings); b5 repeats b1's questions. */
