@@ -12,7 +12,7 @@ import { mergeShards } from '../src/bench/merge.js';
 import { run, type RunOptions } from '../src/bench/run.js';
 import type { ItemOutcome, Results, SetOutcome } from '../src/report/schema.js';
 import type { Row } from '../src/subsets/types.js';
-import { judgeServers } from './helpers/judge-suite.js';
+import { judgeServers } from './helpers/judge-servers.js';
 import { writeMixedSuite } from './helpers/mixed-suite.js';
 import type { OpenAiServer } from './helpers/openai-server.js';
 import { tempDir } from './helpers/suite.js';

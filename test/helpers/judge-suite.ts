@@ -7,8 +7,7 @@
  *   (rating: "good" [[8]], "bad" [[3]], anything else [[4]]).
  * Every answer reports usage 100 prompt + 10 completion tokens.
  */
-import { afterAll } from 'vitest';
-import { openAiServer, type ChatCall, type OpenAiServer, type Reply } from './openai-server.js';
+import type { ChatCall, Reply } from './openai-server.js';
 import { writeMixedSuite } from './mixed-suite.js';
 import { writeSuite } from './suite.js';
 
@@ -84,15 +83,3 @@ export function judgeReply(call: ChatCall): Reply {
   return answer(a!.includes('good') ? 'Assistant A is better. [[A]]' : 'Assistant B is better. [[B]]');
 }
 
-/** Scripted judge servers (vLLM flavour, serving judge/model-1, answering with judgeReply), all closed after the file's tests. */
-export function judgeServers(): () => Promise<OpenAiServer> {
-  const servers: OpenAiServer[] = [];
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()));
-  });
-  return async () => {
-    const server = await openAiServer({ flavour: 'vllm', models: ['judge/model-1'], reply: judgeReply });
-    servers.push(server);
-    return server;
-  };
-}
