@@ -214,8 +214,6 @@ export interface BackendContext {
   onWarning?: (message: string) => void;
 }
 
-// ---------------------------------------------------------------- kinds
-
 /** What a kind is given when it opens over a backend. */
 export interface KindContext {
   block: RmbenchBlock;
