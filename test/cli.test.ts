@@ -76,6 +76,22 @@ describe('rmbench run (subprocess)', () => {
     expect(results.selection).toEqual({ subsets: null, limit: 3, shard: null });
     expect(Object.values(results.subsets).every((s) => s.n === 3)).toBe(true);
   });
+
+  it('refuses, in one line and before writing anything, a flag the model\'s backend does not take', () => {
+    const dir = tempDir();
+    const cases: [string[], RegExp][] = [
+      [['length', '--dtype', 'fp16'], /^rmbench: --dtype: not used by "length" \(a baseline\) \(it takes no scorer options\)$/],
+      [['vllm+http://127.0.0.1:9/m', '--threads', '2'], /^rmbench: --threads: not used by vllm\+http:\/\/127\.0\.0\.1:9\/m \(vllm\+http:\/\/HOST:PORT\/MODEL\) \(it takes .*--tokenizer/],
+    ];
+    for (const [args, pattern] of cases) {
+      const out = join(dir, 'r.json');
+      const r = rmbench(['run', ...args, '--out', out, '--no-progress', '--no-cache']);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr.trim()).toMatch(pattern);
+      expect(r.stderr.trim()).not.toContain('\n');
+      expect(existsSync(out)).toBe(false);
+    }
+  });
 });
 
 describe('bad input: a one-line error, exit 1, no results file', () => {
