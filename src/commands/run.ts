@@ -14,38 +14,29 @@ function nonNegativeInt(value: string): number {
   return n;
 }
 
-function positiveSeconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number of seconds, got "${value}"`);
-  return n;
-}
+/** A finite number above 0 (positive) or from 0 (non-negative); `unit` names it in the error. */
+const numberParser =
+  (min: 'positive' | 'non-negative', unit = 'number') =>
+  (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || (min === 'positive' ? n <= 0 : n < 0)) throw new InvalidArgumentError(`expected a ${min} ${unit}, got "${value}"`);
+    return n;
+  };
 
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
-  return n;
-}
+/** One of a few words. */
+const choice =
+  <T extends string>(...values: T[]) =>
+  (value: string): T => {
+    if (!(values as string[]).includes(value)) throw new InvalidArgumentError(`expected ${values.join(' or ')}, got "${value}"`);
+    return value as T;
+  };
 
-function referenceFree(value: string): 'sum' | 'avg' {
-  if (value !== 'sum' && value !== 'avg') throw new InvalidArgumentError(`expected sum or avg, got "${value}"`);
-  return value;
-}
-
-function nonNegativeNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative number, got "${value}"`);
-  return n;
-}
-
-function parseJudgeMode(value: string): 'pairwise' | 'rating' {
-  if (value !== 'pairwise' && value !== 'rating') throw new InvalidArgumentError(`expected pairwise or rating, got "${value}"`);
-  return value;
-}
-
-function parseOrders(value: string): 1 | 2 {
-  if (value !== '1' && value !== '2') throw new InvalidArgumentError(`expected 1 or 2, got "${value}"`);
-  return Number(value) as 1 | 2;
-}
+const positiveSeconds = numberParser('positive', 'number of seconds');
+const positiveNumber = numberParser('positive');
+const nonNegativeNumber = numberParser('non-negative');
+const referenceFree = choice('sum', 'avg');
+const parseJudgeMode = choice('pairwise', 'rating');
+const parseOrders = (value: string) => Number(choice('1', '2')(value)) as 1 | 2;
 
 function parseShard(value: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(value);
