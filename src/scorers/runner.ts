@@ -85,7 +85,7 @@ export class Runner<U> {
         unitIndex.set(key, u);
         units.push(unit);
         unitTexts.push([]);
-        unitTextKeys.push([]);
+        if (remember) unitTextKeys.push([]);
       }
       unitTexts[u]!.push(hash);
       if (remember) unitTextKeys[u]!.push(textKey);
@@ -112,17 +112,14 @@ export class Runner<U> {
     let done = 0;
     await runPool(batches.length, this.backend.concurrency, async (index) => {
       const batch = batches[index]!;
-      const result = await this.backend.runBatch(
-        batch.map((u) => units[u]!),
-        outputs,
-      );
+      const result = await this.backend.runBatch(batch.map((u) => units[u]!), outputs);
       stats.inferenceMs += result.inferenceMs;
       stats.batchMs.push(result.inferenceMs);
       stats.realTokens += result.realTokens;
       stats.paddedTokens += result.paddedTokens;
       stats.batches += 1;
       batch.forEach((u, b) => (rows[u] = result.rows[b]!));
-      for (const u of batch) for (const textKey of unitTextKeys[u]!) this.remembered.set(textKey, rows[u]!);
+      if (unitTextKeys.length) for (const u of batch) for (const textKey of unitTextKeys[u]!) this.remembered.set(textKey, rows[u]!);
       // Written after every batch: a run killed now resumes from here.
       cache?.put(batch.flatMap((u) => unitTexts[u]!.map((hash) => [hash, rows[u]!] as const)));
       done += batch.length;
