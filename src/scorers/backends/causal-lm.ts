@@ -26,9 +26,8 @@ import { hashModelFiles, hashTokenizerFiles, KIND_OUTPUTS, readModelFolder, type
 import type { ScorerOptions } from '../options.js';
 import { loadTextSetup } from '../text-setup.js';
 import type { Backend, BackendContext, BatchResult, OutputRow } from '../types.js';
-import { DpoInputs } from './dpo-inputs.js';
+import { DEFAULT_BETA, DpoInputs } from './dpo-inputs.js';
 
-export const DEFAULT_BETA = 0.1;
 /** Version of the pinned DPO token definition (src/dpo/tokens.ts), in the cache key: bump when it changes. */
 const DPO_TOKENS_VERSION = 1;
 const OUT = KIND_OUTPUTS.dpo;

@@ -7,6 +7,9 @@ import { UserError } from '../../errors.js';
 import type { DpoSequence, DpoTokenizer } from '../../dpo/tokens.js';
 import { singleResponse, type OutputRequest, type ScoreInput } from '../types.js';
 
+/** β of the implicit reward when neither a flag nor the rmbench block sets it. */
+export const DEFAULT_BETA = 0.1;
+
 export abstract class DpoInputs {
   abstract readonly where: string;
   /** The outputs computed: log-probs and token counts (policy, and reference when there is one). */

@@ -17,8 +17,7 @@ import { hashTokenizerFiles, KIND_OUTPUTS, type ModelFolder, type RmbenchBlock }
 import { REMOTE_DEFAULTS, type ScorerOptions } from '../options.js';
 import { loadTextSetup } from '../text-setup.js';
 import type { Backend, BackendContext, BatchResult, OutputRow } from '../types.js';
-import { DpoInputs } from './dpo-inputs.js';
-import { DEFAULT_BETA } from './causal-lm.js';
+import { DEFAULT_BETA, DpoInputs } from './dpo-inputs.js';
 import { readTokenizerFolder } from './folder.js';
 import { malformed, type HttpClient } from './http.js';
 import { describeValue, isObject, remoteClient, type ServedModel } from './text-engine.js';
